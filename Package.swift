@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per pipeline stage; data flows one way, as value types:
+// Capture (libpcap) -> Packets (link/IP/TCP + reassembly) -> TLSWire (records, handshake)
+// -> Connections (per-connection transcript) -> X509Inspect (OpenSSL) -> Diagnosis (rules)
+// -> Reports (renderers). Pipeline wires them; tlsdiag is the thin CLI.
+let package = Package(
+    name: "tlsdiag",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tlsdiag", targets: ["tlsdiag"]),
+        .library(name: "TLSDiagKit", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
+                       providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        // C wrappers for OpenSSL macros the clang importer cannot see (STACK_OF, OPENSSL_free, ...).
+        .target(name: "CTLSShims", dependencies: ["COpenSSL"]),
+
+        .target(name: "WireCore"),
+        .target(name: "Capture", dependencies: ["WireCore", "CPcap"]),
+        .target(name: "Packets", dependencies: ["WireCore"]),
+        .target(name: "TLSWire", dependencies: ["WireCore"]),
+        .target(name: "Connections", dependencies: ["WireCore", "Packets", "TLSWire"]),
+        .target(name: "X509Inspect", dependencies: ["WireCore", "COpenSSL", "CTLSShims"]),
+        .target(name: "Diagnosis", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect"],
+                resources: [.copy("Profiles")]),
+        .target(name: "Reports", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect", "Diagnosis"]),
+        .target(name: "Pipeline", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections",
+                                                 "X509Inspect", "Diagnosis", "Reports"]),
+        .executableTarget(name: "tlsdiag", dependencies: [
+            "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "WireCoreTests", dependencies: ["WireCore"]),
+        .testTarget(name: "PacketsTests", dependencies: ["Packets", "WireCore"]),
+        .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore"]),
+        .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
+                                                          "Connections", "X509Inspect", "Diagnosis", "Reports"]),
+    ]
+)
