@@ -1,0 +1,242 @@
+/// A ClientHello, SSL 3.0 to TLS 1.3 (drafts included), or an SSLv2-compatible one.
+/// Raw lists keep wire order and GREASE; the decoded extension facts below are empty or nil when
+/// the extension is absent, and a malformed extension is listed in `extensionErrors` instead of
+/// failing the whole hello.
+public struct ClientHello: Sendable, Hashable {
+    public var legacyVersion: ProtocolVersion = .tls12
+    /// 32 bytes; for an SSLv2-compatible hello, the challenge right-justified with leading zeros.
+    public var random: [UInt8] = Array(repeating: 0, count: 32)
+    public var sessionID: [UInt8] = []
+    public var cipherSuites: [CipherSuite] = []
+    public var compressionMethods: [UInt8] = [0]
+    public var extensions: [TLSExtension] = []
+    /// False when the hello ends after compression_methods (legal for SSL 3.0 / TLS 1.0 clients).
+    public var hasExtensionsBlock: Bool = false
+    public var isSSLv2Compatible: Bool = false
+    /// SSLv2-only cipher specs (first byte non-zero) of an SSLv2-compatible hello, as 24-bit values.
+    public var sslv2CipherSpecs: [UInt32] = []
+
+    // Decoded from extensions.
+    /// The first host_name of server_name.
+    public var serverName: String?
+    /// Every host_name of server_name, in order (more than one is odd).
+    public var serverNames: [String] = []
+    public var supportedVersions: [ProtocolVersion] = []
+    public var supportedGroups: [NamedGroup] = []
+    public var signatureAlgorithms: [SignatureScheme] = []
+    public var signatureAlgorithmsCert: [SignatureScheme] = []
+    public var alpnProtocols: [String] = []
+    public var keyShareGroups: [NamedGroup] = []
+    public var ecPointFormats: [UInt8] = []
+    public var pskKeyExchangeModes: [UInt8] = []
+    public var hasPreSharedKey: Bool = false
+    public var hasEarlyData: Bool = false
+    public var hasStatusRequest: Bool = false
+    public var hasSessionTicket: Bool = false
+    /// Bytes of ticket in the session_ticket extension (0: empty, i.e. "I support tickets").
+    public var sessionTicketLength: Int = 0
+    public var hasExtendedMasterSecret: Bool = false
+    public var hasRenegotiationInfo: Bool = false
+    public var recordSizeLimit: UInt16?
+    public var hasEncryptedClientHello: Bool = false
+    public var paddingLength: Int?
+    /// One line per extension that could not be decoded, duplicated, or misplaced.
+    public var extensionErrors: [String] = []
+
+    public init() {}
+
+    /// The first four bytes of `random`: a clock in SSL 3.0 to TLS 1.2 clients that still set it.
+    public var gmtUnixTime: UInt32 {
+        guard random.count >= 4 else { return 0 }
+        return UInt32(random[0]) << 24 | UInt32(random[1]) << 16 | UInt32(random[2]) << 8 | UInt32(random[3])
+    }
+
+    /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746) is among the suites.
+    public var hasRenegotiationSCSV: Bool { cipherSuites.contains(CipherSuite(rawValue: 0x00ff)) }
+    /// TLS_FALLBACK_SCSV (RFC 7507): the client says this is a downgraded retry.
+    public var hasFallbackSCSV: Bool { cipherSuites.contains(CipherSuite(rawValue: 0x5600)) }
+
+    /// supported_versions without GREASE, or just legacy_version for a client that did not send it.
+    public var offeredVersions: [ProtocolVersion] {
+        let real = supportedVersions.filter { !$0.isGREASE }
+        return real.isEmpty ? [legacyVersion] : real
+    }
+
+    /// The highest of `offeredVersions` (final TLS 1.3 outranks its drafts).
+    public var highestVersion: ProtocolVersion {
+        var best = legacyVersion
+        var first = true
+        for v in offeredVersions {
+            if first || v.rank > best.rank || (v.rank == best.rank && v == .tls13) { best = v }
+            first = false
+        }
+        return best
+    }
+
+    static let name = "ClientHello"
+
+    /// RFC 8446 §4.1.2 (the same fields back to SSL 3.0, RFC 6101 §5.6.1.2, where extensions
+    /// could be absent):
+    ///
+    ///     struct {
+    ///         ProtocolVersion legacy_version = 0x0303;    /* TLS v1.2 */
+    ///         Random random;
+    ///         opaque legacy_session_id<0..32>;
+    ///         CipherSuite cipher_suites<2..2^16-2>;
+    ///         opaque legacy_compression_methods<1..2^8-1>;
+    ///         Extension extensions<8..2^16-1>;
+    ///     } ClientHello;
+    ///
+    /// Vector minimums (an empty cipher list) are not enforced: the peer's alert tells that story,
+    /// and the decoded hello is the evidence.
+    public static func parse(_ body: ArraySlice<UInt8>) throws(TLSDecodeError) -> ClientHello {
+        var r = HandshakeReader(body, message: name)
+        var hello = ClientHello()
+        hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
+        hello.random = Array(try r.readBytes(32, "random"))
+        hello.sessionID = try readSessionID(&r)
+        hello.cipherSuites = try r.readUInt16List(lengthBytes: 2, "cipher_suites").map(CipherSuite.init(rawValue:))
+        hello.compressionMethods = try r.readOpaque(lengthBytes: 1, "legacy_compression_methods")
+        if !r.isAtEnd {
+            hello.hasExtensionsBlock = true
+            hello.extensions = try TLSExtension.readBlock(&r)
+            try r.expectEnd("extensions")
+        }
+        hello.decodeExtensions()
+        return hello
+    }
+
+    /// `opaque legacy_session_id<0..32>;`
+    static func readSessionID(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [UInt8] {
+        let id = try r.readOpaque(lengthBytes: 1, "legacy_session_id")
+        guard id.count <= 32 else { throw r.error(.invalidValue, "legacy_session_id is \(id.count) bytes, more than 32") }
+        return id
+    }
+
+    private mutating func decodeExtensions() {
+        var errors: [String] = []
+        var seen = ExtensionSeen()
+        let m = Self.name
+        for (index, ext) in extensions.enumerated() {
+            guard seen.isFirst(ext, in: m, errors: &errors) else { continue }
+            switch ext.type.rawValue {
+            case ExtensionType.serverName.rawValue:
+                if let names = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.serverNames) {
+                    serverNames = names
+                    serverName = names.first
+                }
+            case ExtensionType.statusRequest.rawValue:
+                hasStatusRequest = true
+            case ExtensionType.supportedGroups.rawValue:
+                supportedGroups = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.groups) ?? []
+            case ExtensionType.ecPointFormats.rawValue:
+                ecPointFormats = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    try ExtensionDecoders.byteList(&r, "ec_point_format_list")
+                } ?? []
+            case ExtensionType.signatureAlgorithms.rawValue:
+                signatureAlgorithms = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+            case ExtensionType.signatureAlgorithmsCert.rawValue:
+                signatureAlgorithmsCert = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+            case ExtensionType.alpn.rawValue:
+                alpnProtocols = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) ?? []
+            case ExtensionType.padding.rawValue:
+                paddingLength = ext.data.count
+            case ExtensionType.extendedMasterSecret.rawValue:
+                hasExtendedMasterSecret = true
+            case ExtensionType.recordSizeLimit.rawValue:
+                recordSizeLimit = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    try ExtensionDecoders.uint16(&r, "RecordSizeLimit")
+                }
+            case ExtensionType.sessionTicket.rawValue:
+                hasSessionTicket = true
+                sessionTicketLength = ext.data.count
+            case ExtensionType.preSharedKey.rawValue:
+                hasPreSharedKey = true
+                // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello".
+                if index != extensions.count - 1 {
+                    errors.append("\(m): pre_shared_key is not the last extension")
+                }
+            case ExtensionType.earlyData.rawValue:
+                hasEarlyData = true
+            case ExtensionType.supportedVersions.rawValue:
+                // RFC 8446 §4.2.1: struct { ProtocolVersion versions<2..254>; } (ClientHello)
+                supportedVersions = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    try r.readUInt16List(lengthBytes: 1, "versions").map(ProtocolVersion.init(rawValue:))
+                } ?? []
+            case ExtensionType.pskKeyExchangeModes.rawValue:
+                pskKeyExchangeModes = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    try ExtensionDecoders.byteList(&r, "ke_modes")
+                } ?? []
+            case ExtensionType.keyShare.rawValue, Self.draftKeyShare:
+                keyShareGroups = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.clientKeyShares) ?? []
+            case ExtensionType.encryptedClientHello.rawValue:
+                hasEncryptedClientHello = true
+            case ExtensionType.renegotiationInfo.rawValue:
+                hasRenegotiationInfo = true
+                _ = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.renegotiationInfo)
+            default:
+                break
+            }
+        }
+        extensionErrors = errors
+    }
+
+    /// key_share had code point 40 in TLS 1.3 drafts up to -22 (now reserved).
+    static let draftKeyShare: UInt16 = 40
+}
+
+extension ClientHello {
+    /// SSLv2-compatible ClientHello, RFC 5246 Appendix E.2. `bytes` is the SSLv2 record after its
+    /// 2-byte length header, i.e. starting at msg_type:
+    ///
+    ///     uint8 V2CipherSpec[3];
+    ///     struct {
+    ///         uint16 msg_length;          /* in the header, stripped by the caller */
+    ///         uint8 msg_type;             /* = 1 */
+    ///         Version version;
+    ///         uint16 cipher_spec_length;
+    ///         uint16 session_id_length;
+    ///         uint16 challenge_length;
+    ///         V2CipherSpec cipher_specs[V2ClientHello.cipher_spec_length];
+    ///         opaque session_id[V2ClientHello.session_id_length];
+    ///         opaque challenge[V2ClientHello.challenge_length];
+    ///     } V2ClientHello;
+    ///
+    /// Cipher specs whose first byte is 0 are TLS suites; the others are SSLv2-only. The challenge
+    /// (16 to 32 bytes) becomes the random, right-justified with leading zeros (E.2, "challenge").
+    public static func parseSSLv2(_ bytes: ArraySlice<UInt8>) throws(TLSDecodeError) -> ClientHello {
+        var r = HandshakeReader(bytes, message: "SSLv2 ClientHello")
+        let msgType = try r.readUInt8("msg_type")
+        guard msgType == 1 else { throw r.error(.invalidValue, "msg_type is \(msgType), not 1 (client-hello)") }
+        var hello = ClientHello()
+        hello.isSSLv2Compatible = true
+        hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("version"))
+        let specLength = Int(try r.readUInt16("cipher_spec_length"))
+        let sessionIDLength = Int(try r.readUInt16("session_id_length"))
+        let challengeLength = Int(try r.readUInt16("challenge_length"))
+        guard specLength % 3 == 0 else {
+            throw r.error(.lengthMismatch, "cipher_spec_length \(specLength) is not a multiple of 3")
+        }
+        guard sessionIDLength <= 32 else { throw r.error(.invalidValue, "session_id_length \(sessionIDLength) is more than 32") }
+        guard (16...32).contains(challengeLength) else {
+            throw r.error(.invalidValue, "challenge_length \(challengeLength) is outside 16...32")
+        }
+        var specs = try r.readBytes(specLength, "cipher_specs")
+        hello.sessionID = Array(try r.readBytes(sessionIDLength, "session_id"))
+        let challenge = try r.readBytes(challengeLength, "challenge")
+        try r.expectEnd("challenge")
+        while specs.count >= 3 {
+            let i = specs.startIndex
+            let spec = UInt32(specs[i]) << 16 | UInt32(specs[i + 1]) << 8 | UInt32(specs[i + 2])
+            specs = specs.dropFirst(3)
+            if spec >> 16 == 0 {
+                hello.cipherSuites.append(CipherSuite(rawValue: UInt16(spec)))
+            } else {
+                hello.sslv2CipherSpecs.append(spec)
+            }
+        }
+        hello.random = Array(repeating: 0, count: 32 - challengeLength) + challenge
+        hello.compressionMethods = [0]  // V2 hellos cannot offer compression: null is implied
+        return hello
+    }
+}

@@ -1,0 +1,194 @@
+/// A ServerHello, SSL 3.0 to TLS 1.3 (drafts included). A HelloRetryRequest is a ServerHello
+/// whose random is the RFC 8446 magic value (`isHelloRetryRequest`); the draft-era separate
+/// hello_retry_request message (type 6) is decoded into this type too.
+public struct ServerHello: Sendable, Hashable {
+    public var legacyVersion: ProtocolVersion = .tls12
+    public var random: [UInt8] = Array(repeating: 0, count: 32)
+    public var sessionID: [UInt8] = []
+    public var cipherSuite: CipherSuite = CipherSuite(rawValue: 0)
+    public var compressionMethod: UInt8 = 0
+    public var extensions: [TLSExtension] = []
+    /// False when the hello ends after compression_method (legal up to TLS 1.2).
+    public var hasExtensionsBlock: Bool = false
+    public var isHelloRetryRequest: Bool = false
+    /// True for the TLS 1.3 draft layouts without session id and compression (drafts before -22,
+    /// and the draft-era hello_retry_request message).
+    public var isDraftLayout: Bool = false
+
+    // Decoded from extensions.
+    /// supported_versions (TLS 1.3): the version the server picked.
+    public var selectedVersion: ProtocolVersion?
+    /// key_share: the server's share group, or for a HelloRetryRequest the selected_group it asks for.
+    public var keyShareGroup: NamedGroup?
+    public var alpnProtocol: String?
+    public var hasExtendedMasterSecret: Bool = false
+    public var hasRenegotiationInfo: Bool = false
+    public var hasSessionTicket: Bool = false
+    /// An empty server_name extension: the server used the client's SNI (RFC 6066 §3).
+    public var hasServerNameAck: Bool = false
+    public var hasCookie: Bool = false
+    public var hasPreSharedKey: Bool = false
+    public var extensionErrors: [String] = []
+
+    public init() {}
+
+    /// The version in effect: supported_versions if sent, else legacy_version.
+    public var negotiatedVersion: ProtocolVersion { selectedVersion ?? legacyVersion }
+
+    public var gmtUnixTime: UInt32 {
+        guard random.count >= 4 else { return 0 }
+        return UInt32(random[0]) << 24 | UInt32(random[1]) << 16 | UInt32(random[2]) << 8 | UInt32(random[3])
+    }
+
+    /// RFC 8446 §4.1.3 downgrade protection: a TLS 1.3 server negotiating TLS 1.2 ends its random
+    /// with "DOWNGRD" 01 (returned as `.tls12`), negotiating TLS 1.1 or below with "DOWNGRD" 00 (`.tls11`).
+    public var downgradeSentinel: ProtocolVersion? {
+        guard random.count == 32, Array(random[24..<31]) == Self.downgrd else { return nil }
+        switch random[31] {
+        case 1: return .tls12
+        case 0: return .tls11
+        default: return nil
+        }
+    }
+
+    private static let downgrd: [UInt8] = Array("DOWNGRD".utf8)
+
+    /// SHA-256("HelloRetryRequest"), RFC 8446 §4.1.3.
+    public static let helloRetryRequestRandom: [UInt8] = [
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+    ]
+
+    static let name = "ServerHello"
+
+    /// RFC 8446 §4.1.3 (the same fields back to SSL 3.0, where extensions could be absent):
+    ///
+    ///     struct {
+    ///         ProtocolVersion legacy_version = 0x0303;    /* TLS v1.2 */
+    ///         Random random;
+    ///         opaque legacy_session_id_echo<0..32>;
+    ///         CipherSuite cipher_suite;
+    ///         uint8 legacy_compression_method = 0;
+    ///         Extension extensions<6..2^16-1>;
+    ///     } ServerHello;
+    ///
+    /// TLS 1.3 drafts before -22 (version 0x7f01...0x7f15 in the first field) had no session id
+    /// and no compression method:
+    ///
+    ///     struct {
+    ///         ProtocolVersion version;
+    ///         Random random;
+    ///         CipherSuite cipher_suite;
+    ///         Extension extensions<0..2^16-1>;
+    ///     } ServerHello;
+    public static func parse(_ body: ArraySlice<UInt8>) throws(TLSDecodeError) -> ServerHello {
+        var r = HandshakeReader(body, message: name)
+        var hello = ServerHello()
+        hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
+        hello.random = Array(try r.readBytes(32, "random"))
+        let raw = hello.legacyVersion.rawValue
+        if raw >> 8 == 0x7f && raw & 0xff < 22 {
+            hello.isDraftLayout = true
+            hello.cipherSuite = CipherSuite(rawValue: try r.readUInt16("cipher_suite"))
+            hello.hasExtensionsBlock = true
+            hello.extensions = try TLSExtension.readBlock(&r)
+            try r.expectEnd("extensions")
+        } else {
+            hello.sessionID = try ClientHello.readSessionID(&r)
+            hello.cipherSuite = CipherSuite(rawValue: try r.readUInt16("cipher_suite"))
+            hello.compressionMethod = try r.readUInt8("legacy_compression_method")
+            if !r.isAtEnd {
+                hello.hasExtensionsBlock = true
+                hello.extensions = try TLSExtension.readBlock(&r)
+                try r.expectEnd("extensions")
+            }
+        }
+        hello.isHelloRetryRequest = hello.random == helloRetryRequestRandom
+        hello.decodeExtensions()
+        return hello
+    }
+
+    /// The draft-era hello_retry_request message (handshake type 6, TLS 1.3 drafts up to -21):
+    ///
+    ///     struct {
+    ///         ProtocolVersion server_version;
+    ///         CipherSuite cipher_suite;           /* from draft -19 on */
+    ///         Extension extensions<2..2^16-1>;
+    ///     } HelloRetryRequest;
+    ///
+    /// The layout without cipher_suite is tried when the one with it does not fit exactly.
+    static func parseDraftHelloRetryRequest(_ body: ArraySlice<UInt8>) throws(TLSDecodeError) -> ServerHello {
+        var hello = ServerHello()
+        hello.isHelloRetryRequest = true
+        hello.isDraftLayout = true
+        hello.hasExtensionsBlock = true
+        hello.random = helloRetryRequestRandom
+        let message = "HelloRetryRequest (draft)"
+        var withSuite = HandshakeReader(body, message: message)
+        do throws(TLSDecodeError) {
+            hello.legacyVersion = ProtocolVersion(rawValue: try withSuite.readUInt16("server_version"))
+            hello.cipherSuite = CipherSuite(rawValue: try withSuite.readUInt16("cipher_suite"))
+            hello.extensions = try TLSExtension.readBlock(&withSuite)
+            try withSuite.expectEnd("extensions")
+        } catch {
+            var r = HandshakeReader(body, message: message)
+            hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("server_version"))
+            hello.cipherSuite = CipherSuite(rawValue: 0)
+            do throws(TLSDecodeError) {
+                hello.extensions = try TLSExtension.readBlock(&r)
+                try r.expectEnd("extensions")
+            } catch _ {
+                throw error  // report the failure of the newer (more likely) layout
+            }
+        }
+        hello.decodeExtensions()
+        return hello
+    }
+
+    private mutating func decodeExtensions() {
+        var errors: [String] = []
+        var seen = ExtensionSeen()
+        let m = isHelloRetryRequest ? "HelloRetryRequest" : Self.name
+        let hrr = isHelloRetryRequest
+        for ext in extensions {
+            guard seen.isFirst(ext, in: m, errors: &errors) else { continue }
+            switch ext.type.rawValue {
+            case ExtensionType.supportedVersions.rawValue:
+                // RFC 8446 §4.2.1: struct { ProtocolVersion selected_version; } (ServerHello, HRR)
+                selectedVersion = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    ProtocolVersion(rawValue: try r.readUInt16("selected_version"))
+                }
+            case ExtensionType.keyShare.rawValue, ClientHello.draftKeyShare:
+                // RFC 8446 §4.2.8: struct { NamedGroup selected_group; } KeyShareHelloRetryRequest;
+                //                  struct { KeyShareEntry server_share; } KeyShareServerHello;
+                keyShareGroup = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    let group = NamedGroup(rawValue: try r.readUInt16(hrr ? "selected_group" : "server_share.group"))
+                    if !hrr { _ = try r.readVector(lengthBytes: 2, "server_share.key_exchange") }
+                    return group
+                }
+            case ExtensionType.alpn.rawValue:
+                // RFC 7301 §3.1: the server's list "MUST contain exactly one ProtocolName".
+                if let names = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) {
+                    alpnProtocol = names.first
+                    if names.count != 1 { errors.append("\(m): ALPN carries \(names.count) protocols, not exactly one") }
+                }
+            case ExtensionType.extendedMasterSecret.rawValue:
+                hasExtendedMasterSecret = true
+            case ExtensionType.renegotiationInfo.rawValue:
+                hasRenegotiationInfo = true
+                _ = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.renegotiationInfo)
+            case ExtensionType.sessionTicket.rawValue:
+                hasSessionTicket = true
+            case ExtensionType.serverName.rawValue:
+                hasServerNameAck = true
+            case ExtensionType.cookie.rawValue:
+                hasCookie = true
+            case ExtensionType.preSharedKey.rawValue:
+                hasPreSharedKey = true
+            default:
+                break
+            }
+        }
+        extensionErrors = errors
+    }
+}

@@ -1,0 +1,121 @@
+/// One hello (or EncryptedExtensions, CertificateRequest, ...) extension, raw and in wire order,
+/// so fingerprints (JA3/JA4) and evidence dumps see exactly what was sent, GREASE included.
+public struct TLSExtension: Sendable, Hashable {
+    public var type: ExtensionType
+    public var data: [UInt8]
+
+    public init(type: ExtensionType, data: [UInt8]) {
+        self.type = type
+        self.data = data
+    }
+
+    /// Reads an extension block, requiring its entries to fill it exactly:
+    ///
+    ///     struct {
+    ///         ExtensionType extension_type;
+    ///         opaque extension_data<0..2^16-1>;
+    ///     } Extension;
+    ///     Extension extensions<0..2^16-1>;
+    static func readBlock(_ r: inout HandshakeReader, _ field: String = "extensions") throws(TLSDecodeError) -> [TLSExtension] {
+        var block = try r.readVector(lengthBytes: 2, field)
+        var out: [TLSExtension] = []
+        while !block.isAtEnd {
+            let type = ExtensionType(rawValue: try block.readUInt16("extension_type"))
+            let data = try block.readVector(lengthBytes: 2, "extension_data of \(type)")
+            out.append(TLSExtension(type: type, data: Array(data.bytes)))
+        }
+        return out
+    }
+}
+
+/// Decoders of the extension bodies shared by several messages; each quotes its RFC struct.
+enum ExtensionDecoders {
+    /// RFC 6066 §3:
+    ///
+    ///     struct {
+    ///         NameType name_type;
+    ///         select (name_type) { case host_name: HostName; } name;
+    ///     } ServerName;
+    ///     enum { host_name(0), (255) } NameType;
+    ///     opaque HostName<1..2^16-1>;
+    ///     struct { ServerName server_name_list<1..2^16-1> } ServerNameList;
+    ///
+    /// Unknown name types are read with the same 2-byte length (every deployed stack does).
+    /// Returns the host names in order.
+    static func serverNames(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [String] {
+        var list = try r.readVector(lengthBytes: 2, "server_name_list")
+        if list.isAtEnd { throw list.error(.invalidValue, "server_name_list is empty") }
+        var names: [String] = []
+        while !list.isAtEnd {
+            let nameType = try list.readUInt8("name_type")
+            let name = try list.readVector(lengthBytes: 2, "host_name")
+            if nameType == 0 { names.append(lossyString(name.bytes)) }
+        }
+        return names
+    }
+
+    /// RFC 7301 §3.1:
+    ///
+    ///     opaque ProtocolName<1..2^8-1>;
+    ///     struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
+    static func alpn(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [String] {
+        var list = try r.readVector(lengthBytes: 2, "protocol_name_list")
+        var names: [String] = []
+        while !list.isAtEnd {
+            let name = try list.readVector(lengthBytes: 1, "ProtocolName")
+            names.append(lossyString(name.bytes))
+        }
+        return names
+    }
+
+    /// RFC 8446 §4.2.7 / RFC 8422 §5.1.1: `NamedGroup named_group_list<2..2^16-1>;`
+    static func groups(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [NamedGroup] {
+        try r.readUInt16List(lengthBytes: 2, "named_group_list").map(NamedGroup.init(rawValue:))
+    }
+
+    /// RFC 8446 §4.2.3: `SignatureScheme supported_signature_algorithms<2..2^16-2>;`
+    static func signatureSchemes(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [SignatureScheme] {
+        try r.readUInt16List(lengthBytes: 2, "supported_signature_algorithms").map(SignatureScheme.init(rawValue:))
+    }
+
+    /// `uint8 list<1..2^8-1>` (ec_point_formats, psk_key_exchange_modes).
+    static func byteList(_ r: inout HandshakeReader, _ field: String) throws(TLSDecodeError) -> [UInt8] {
+        try r.readOpaque(lengthBytes: 1, field)
+    }
+
+    /// RFC 8446 §4.2.8:
+    ///
+    ///     struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;
+    ///     struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello;
+    static func clientKeyShares(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [NamedGroup] {
+        var list = try r.readVector(lengthBytes: 2, "client_shares")
+        var groups: [NamedGroup] = []
+        while !list.isAtEnd {
+            groups.append(NamedGroup(rawValue: try list.readUInt16("KeyShareEntry.group")))
+            _ = try list.readVector(lengthBytes: 2, "KeyShareEntry.key_exchange")
+        }
+        return groups
+    }
+
+    /// RFC 6066 §4 / RFC 8449 §4: `uint16 RecordSizeLimit;`
+    static func uint16(_ r: inout HandshakeReader, _ field: String) throws(TLSDecodeError) -> UInt16 {
+        try r.readUInt16(field)
+    }
+
+    /// RFC 5746 §3.2: `opaque renegotiated_connection<0..255>;`
+    static func renegotiationInfo(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [UInt8] {
+        try r.readOpaque(lengthBytes: 1, "renegotiated_connection")
+    }
+}
+
+/// Tracks duplicate extension types, which RFC 8446 §4.2 forbids ("There MUST NOT be more than
+/// one extension of the same type in a given extension block"); only the first is decoded.
+struct ExtensionSeen {
+    private var seen: Set<UInt16> = []
+
+    mutating func isFirst(_ ext: TLSExtension, in message: String, errors: inout [String]) -> Bool {
+        if seen.insert(ext.type.rawValue).inserted { return true }
+        errors.append("\(message): duplicate extension \(ext.type); only the first was decoded")
+        return false
+    }
+}
