@@ -1,0 +1,84 @@
+/// An IPv4 or IPv6 address in two machine words: hashing and comparing it on the hot path
+/// costs no allocation. IPv4 lives in the low 32 bits of `low` with `high == 0` and `isV6 == false`.
+public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+    public var isV6: Bool
+
+    public init(v4: UInt32) { high = 0; low = UInt64(v4); isV6 = false }
+    public init(v6High: UInt64, v6Low: UInt64) { high = v6High; low = v6Low; isV6 = true }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        (a.isV6 ? 1 : 0, a.high, a.low) < (b.isV6 ? 1 : 0, b.high, b.low)
+    }
+
+    public var description: String {
+        if !isV6 {
+            let v = UInt32(truncatingIfNeeded: low)
+            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        }
+        // RFC 5952: lower-case, longest run of two or more zero groups compressed.
+        var groups = [UInt16]()
+        for i in 0..<4 { groups.append(UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))) }
+        for i in 0..<4 { groups.append(UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))) }
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
+                i = j
+            } else { i += 1 }
+        }
+        // IPv4-mapped addresses read better in dotted form.
+        if high == 0 && (low >> 32) == 0xffff {
+            let v = UInt32(truncatingIfNeeded: low)
+            return "::ffff:\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        }
+        var out = ""
+        var k = 0
+        while k < 8 {
+            if k == bestStart {
+                out += "::"
+                k += bestLen
+                continue
+            }
+            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
+            out += String(groups[k], radix: 16)
+            k += 1
+        }
+        return out
+    }
+}
+
+/// A 48-bit Ethernet address packed in a UInt64 (no allocation per frame).
+public struct EthernetAddress: Sendable, Hashable, CustomStringConvertible {
+    public var value: UInt64
+    public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
+    public var bytes: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) } }
+    public var isZero: Bool { value == 0 }
+    public var description: String {
+        bytes.map { b in
+            let s = String(b, radix: 16)
+            return b < 16 ? "0" + s : s
+        }.joined(separator: ":")
+    }
+}
+
+/// One TCP endpoint.
+public struct Endpoint: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var ip: IPAddress
+    public var port: UInt16
+    public init(ip: IPAddress, port: UInt16) { self.ip = ip; self.port = port }
+    public static func < (a: Endpoint, b: Endpoint) -> Bool { (a.ip, a.port) < (b.ip, b.port) }
+    public var description: String { ip.isV6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+}
+
+/// Direction-independent key of a TCP connection: the two endpoints in a canonical order.
+public struct FlowKey: Sendable, Hashable {
+    public var a: Endpoint
+    public var b: Endpoint
+    public init(_ x: Endpoint, _ y: Endpoint) {
+        if x < y { a = x; b = y } else { a = y; b = x }
+    }
+}

@@ -1,0 +1,393 @@
+import WireCore
+
+/// Decodes one direction of a TLS connection from reassembled TCP bytes.
+///
+/// Record framing is followed byte-exactly; the bodies of records we do not need (application data,
+/// encrypted records) are skipped by count, never copied, so bulk data costs only its record headers.
+/// Handshake messages are reassembled across records and segments and parsed by `HandshakeMessage`.
+/// After a gap the decoder keeps framing when the gap fell inside a skipped record, and otherwise
+/// resynchronises on the next plausible record header (two chained headers when the bytes allow).
+public struct TLSRecordStream: Sendable {
+    enum Mode: Sendable { case start, tls, plaintext, resync, sslv2 }
+
+    public var limits: TLSStreamLimits
+    /// Negotiated facts needed to parse layouts that differ by version (set from the ServerHello).
+    public var context = HandshakeContext(negotiatedVersion: nil, cipherSuite: nil)
+    /// TLS 1.3 negotiated: ChangeCipherSpec is only middlebox compatibility, handshake records stay plaintext.
+    public var isTLS13 = false
+    /// The connection began before the capture: the first bytes may be mid-record.
+    public var startedMidstream = false
+
+    var mode: Mode = .start
+    /// This side sent ChangeCipherSpec (TLS ≤ 1.2): its later handshake records are encrypted.
+    public private(set) var encryptedHandshake = false
+    public private(set) var sawTLS = false
+    public private(set) var recordCount = 0
+
+    // Record being read.
+    var header = [UInt8](repeating: 0, count: 5)
+    var headerCount = 0
+    var recordType: UInt8 = 0
+    var recordLength = 0
+    var recordRemaining = 0
+    var collecting = false
+    var recordBody: [UInt8] = []
+    var recordFirstFrame = 0
+    var inRecord = false
+
+    // Handshake reassembly across records.
+    var handshakeBuffer: [UInt8] = []
+    var handshakeFirstFrame = 0
+
+    // Start / plaintext / resync state.
+    var startBuffer: [UInt8] = []
+    var startFirstFrame = 0
+    var plaintextBytes = 0
+    var resyncSkipped = 0
+    var resyncTotal = 0
+
+    public init(limits: TLSStreamLimits = .default) { self.limits = limits }
+
+    public var isPlaintext: Bool { mode == .plaintext }
+
+    // MARK: - Input
+
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
+        var data = chunk
+        while !data.isEmpty {
+            switch mode {
+            case .start:
+                if startBuffer.isEmpty { startFirstFrame = frame }
+                let take = min(data.count, 5 - startBuffer.count)
+                startBuffer.append(contentsOf: data[0..<take])
+                if startBuffer.count < 5 {
+                    data = UnsafeRawBufferPointer(rebasing: data[take...])
+                    continue
+                }
+                // Decide on the first five bytes, then replay them through the chosen mode.
+                let first = startBuffer
+                startBuffer = []
+                decideStart(first, rest: UnsafeRawBufferPointer(rebasing: data[take...]), frame: frame, time: time, events: &events)
+                first.withUnsafeBytes { raw in feedDecided(raw, frame: frame, time: time, events: &events) }
+                data = UnsafeRawBufferPointer(rebasing: data[take...])
+            case .plaintext:
+                if plaintextBytes > 0, looksLikeHelloRecord(data) {
+                    events.append(TLSEvent(.tlsAfterPlaintext(plaintextBytes: plaintextBytes), firstFrame: frame, frame: frame, time: time))
+                    mode = .tls
+                    sawTLS = true
+                    continue
+                }
+                plaintextBytes += data.count
+                return
+            case .resync:
+                data = scanForRecord(data, frame: frame, time: time, events: &events)
+            case .tls, .sslv2:
+                data = consumeRecords(data, frame: frame, time: time, events: &events)
+            }
+        }
+    }
+
+    /// The five bytes that decided the mode are replayed into it.
+    mutating func feedDecided(_ bytes: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        switch mode {
+        case .tls, .sslv2:
+            var d = bytes
+            while !d.isEmpty && (mode == .tls || mode == .sslv2) { d = consumeRecords(d, frame: frame, time: time, events: &events) }
+            if !d.isEmpty { feed(d, frame: frame, time: time, into: &events) }
+        case .plaintext:
+            plaintextBytes += bytes.count
+        case .resync:
+            // The first bytes are not a header: count them as skipped and keep scanning in later bytes.
+            resyncSkipped += bytes.count
+            resyncTotal += bytes.count
+        case .start:
+            break
+        }
+    }
+
+    mutating func decideStart(_ first: [UInt8], rest: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        if Self.plausibleHeader(first[0], first[1], first[2], first[3], first[4]) {
+            mode = .tls
+            sawTLS = true
+            return
+        }
+        if Self.plausibleSSLv2Hello(first) {
+            mode = .sslv2
+            sawTLS = true
+            return
+        }
+        if startedMidstream {
+            mode = .resync
+            return
+        }
+        var preview = first
+        preview.append(contentsOf: rest.prefix(limits.previewBytes - first.count))
+        events.append(TLSEvent(.notTLS(preview: preview), firstFrame: startFirstFrame, frame: frame, time: time))
+        mode = .plaintext
+    }
+
+    /// Bytes of this direction were not captured.
+    public mutating func gap(bytes: Int, frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
+        switch mode {
+        case .plaintext:
+            plaintextBytes += bytes
+        case .start:
+            startBuffer = []
+            mode = .resync
+        case .resync:
+            resyncSkipped += bytes
+        case .tls, .sslv2:
+            if inRecord && headerCount == 5 && !collecting && bytes <= recordRemaining {
+                // The hole lies inside a record we skip anyway: framing is intact.
+                recordRemaining -= bytes
+                if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
+                return
+            }
+            if inRecord && headerCount == 5 && collecting && bytes <= recordRemaining {
+                // A record we needed lost bytes: its content is gone, but we still know where it ends.
+                events.append(TLSEvent(.anomaly(Anomaly(.malformedRecord, frame: frame,
+                    "\(bytes) bytes missing inside a \(ContentType(rawValue: recordType)) record; its content is unreadable")),
+                    firstFrame: recordFirstFrame, frame: frame, time: time))
+                collecting = false
+                recordBody = []
+                handshakeBuffer = []
+                recordRemaining -= bytes
+                recordType = 0 // skipped as unknown when it completes
+                if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
+                return
+            }
+            handshakeBuffer = []
+            recordBody = []
+            inRecord = false
+            headerCount = 0
+            collecting = false
+            mode = .resync
+            resyncSkipped = 0
+        }
+    }
+
+    /// Tells the decoder the peer's ServerHello chose TLS 1.3 (used for the client's direction).
+    public mutating func adopt(context: HandshakeContext, tls13: Bool) {
+        self.context = context
+        self.isTLS13 = tls13
+    }
+
+    // MARK: - Records
+
+    mutating func consumeRecords(_ input: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) -> UnsafeRawBufferPointer {
+        var data = input
+        if mode == .sslv2 { return consumeSSLv2(data, frame: frame, time: time, events: &events) }
+        while !data.isEmpty {
+            if !inRecord || headerCount < 5 {
+                if !inRecord { inRecord = true; headerCount = 0; recordFirstFrame = frame }
+                // Fast path: whole header in this chunk.
+                let need = 5 - headerCount
+                let take = min(need, data.count)
+                for i in 0..<take { header[headerCount + i] = data[i] }
+                headerCount += take
+                data = UnsafeRawBufferPointer(rebasing: data[take...])
+                if headerCount < 5 { return data }
+                guard Self.plausibleHeader(header[0], header[1], header[2], header[3], header[4]) else {
+                    events.append(TLSEvent(.anomaly(Anomaly(.malformedRecord, frame: frame,
+                        "invalid TLS record header \(Hex.encode(header, separator: " ")); looking for the next record")),
+                        firstFrame: recordFirstFrame, frame: frame, time: time))
+                    inRecord = false
+                    headerCount = 0
+                    handshakeBuffer = []
+                    mode = .resync
+                    resyncSkipped = 0
+                    return data
+                }
+                recordType = header[0]
+                recordLength = Int(header[3]) << 8 | Int(header[4])
+                recordRemaining = recordLength
+                recordCount += 1
+                switch recordType {
+                case 22: collecting = !encryptedHandshake
+                case 21: collecting = recordLength == 2
+                case 20: collecting = recordLength >= 1 && recordLength <= 16
+                default: collecting = false
+                }
+                if collecting { recordBody.removeAll(keepingCapacity: true) }
+                if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events); continue }
+            }
+            let take = min(recordRemaining, data.count)
+            if collecting { recordBody.append(contentsOf: data[0..<take]) }
+            recordRemaining -= take
+            data = UnsafeRawBufferPointer(rebasing: data[take...])
+            if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
+            if mode != .tls { return data }
+        }
+        return data
+    }
+
+    mutating func finishRecord(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        inRecord = false
+        headerCount = 0
+        let first = recordFirstFrame
+        switch recordType {
+        case 20:
+            events.append(TLSEvent(.changeCipherSpec, firstFrame: first, frame: frame, time: time))
+            if !isTLS13 { encryptedHandshake = true }
+        case 21:
+            if collecting && recordBody.count == 2 {
+                events.append(TLSEvent(.alert(level: AlertLevel(rawValue: recordBody[0]), description: AlertDescription(rawValue: recordBody[1])),
+                                       firstFrame: first, frame: frame, time: time))
+            } else {
+                events.append(TLSEvent(.encryptedAlert(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+            }
+        case 22:
+            if collecting {
+                if handshakeBuffer.isEmpty { handshakeFirstFrame = first }
+                handshakeBuffer.append(contentsOf: recordBody)
+                extractHandshakeMessages(frame: frame, time: time, events: &events)
+            } else {
+                events.append(TLSEvent(.encryptedHandshake(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+            }
+        case 23:
+            events.append(TLSEvent(.applicationData(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+        case 24:
+            events.append(TLSEvent(.heartbeat(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+        default:
+            break
+        }
+        collecting = false
+        if recordBody.capacity > 16 * 1024 { recordBody = [] }
+    }
+
+    mutating func extractHandshakeMessages(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        var offset = 0
+        while handshakeBuffer.count - offset >= 4 {
+            let type = HandshakeType(rawValue: handshakeBuffer[offset])
+            let length = Int(handshakeBuffer[offset + 1]) << 16 | Int(handshakeBuffer[offset + 2]) << 8 | Int(handshakeBuffer[offset + 3])
+            if length > limits.maxHandshakeMessage {
+                events.append(TLSEvent(.anomaly(Anomaly(.malformedHandshake, frame: frame,
+                    "\(type) message of \(length) bytes exceeds the \(limits.maxHandshakeMessage)-byte limit; dropped")),
+                    firstFrame: handshakeFirstFrame, frame: frame, time: time))
+                handshakeBuffer = []
+                return
+            }
+            guard handshakeBuffer.count - offset >= 4 + length else { break }
+            let body = handshakeBuffer[(offset + 4)..<(offset + 4 + length)]
+            do {
+                let message = try HandshakeMessage.parse(type: type, body: body, context: context)
+                if case .serverHello(let sh) = message {
+                    let v = sh.negotiatedVersion
+                    context = HandshakeContext(negotiatedVersion: v, cipherSuite: sh.cipherSuite)
+                    if v == .tls13 || v.isTLS13Draft { isTLS13 = true }
+                }
+                events.append(TLSEvent(.handshake(message, length: length), firstFrame: handshakeFirstFrame, frame: frame, time: time))
+            } catch {
+                events.append(TLSEvent(.malformedHandshake(type, length: length, reason: error.description),
+                                       firstFrame: handshakeFirstFrame, frame: frame, time: time))
+            }
+            offset += 4 + length
+            handshakeFirstFrame = frame
+        }
+        if offset == handshakeBuffer.count {
+            handshakeBuffer.removeAll(keepingCapacity: handshakeBuffer.capacity <= 4096)
+        } else if offset > 0 {
+            handshakeBuffer.removeFirst(offset)
+        }
+    }
+
+    // MARK: - SSLv2-compatible ClientHello (RFC 5246 Appendix E.2)
+
+    mutating func consumeSSLv2(_ input: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) -> UnsafeRawBufferPointer {
+        var data = input
+        if !inRecord {
+            inRecord = true
+            headerCount = 0
+            recordFirstFrame = frame
+            recordBody.removeAll(keepingCapacity: true)
+        }
+        while headerCount < 2 && !data.isEmpty {
+            header[headerCount] = data[0]
+            headerCount += 1
+            data = UnsafeRawBufferPointer(rebasing: data[1...])
+        }
+        if headerCount < 2 { return data }
+        let length = Int(header[0] & 0x7f) << 8 | Int(header[1])
+        let take = min(length - recordBody.count, data.count)
+        recordBody.append(contentsOf: data[0..<take])
+        data = UnsafeRawBufferPointer(rebasing: data[take...])
+        if recordBody.count < length { return data }
+        inRecord = false
+        headerCount = 0
+        recordCount += 1
+        do {
+            let hello = try ClientHello.parseSSLv2(recordBody[...])
+            events.append(TLSEvent(.handshake(.clientHello(hello), length: length), firstFrame: recordFirstFrame, frame: frame, time: time))
+        } catch {
+            events.append(TLSEvent(.malformedHandshake(.clientHello, length: length, reason: error.description),
+                                   firstFrame: recordFirstFrame, frame: frame, time: time))
+        }
+        recordBody = []
+        mode = .tls
+        return data
+    }
+
+    // MARK: - Framing heuristics
+
+    /// A record header as real stacks write it: a known content type, SSL 3.0–TLS 1.3 record
+    /// version (1.3 keeps 0x0301/0x0303 on the wire), and a length within 2^14 + 2048 (RFC 5246 §6.2.3).
+    @inline(__always)
+    static func plausibleHeader(_ t: UInt8, _ major: UInt8, _ minor: UInt8, _ hi: UInt8, _ lo: UInt8) -> Bool {
+        guard t >= 20 && t <= 24, major == 3, minor <= 4 else { return false }
+        let length = Int(hi) << 8 | Int(lo)
+        return length <= 16384 + 2048
+    }
+
+    static func plausibleSSLv2Hello(_ b: [UInt8]) -> Bool {
+        guard b.count >= 5, b[0] & 0x80 != 0, b[2] == 1 else { return false }
+        let length = Int(b[0] & 0x7f) << 8 | Int(b[1])
+        let version = UInt16(b[3]) << 8 | UInt16(b[4])
+        return length >= 9 && (version == 0x0002 || (version >= 0x0300 && version <= 0x0304))
+    }
+
+    /// A handshake record beginning with a ClientHello or ServerHello: how STARTTLS hands over.
+    func looksLikeHelloRecord(_ d: UnsafeRawBufferPointer) -> Bool {
+        guard d.count >= 6 else { return false }
+        return d[0] == 22 && Self.plausibleHeader(d[0], d[1], d[2], d[3], d[4]) && (d[5] == 1 || d[5] == 2)
+    }
+
+    mutating func scanForRecord(_ data: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) -> UnsafeRawBufferPointer {
+        let n = data.count
+        var i = 0
+        while i + 5 <= n {
+            if Self.plausibleHeader(data[i], data[i + 1], data[i + 2], data[i + 3], data[i + 4]) {
+                let length = Int(data[i + 3]) << 8 | Int(data[i + 4])
+                let next = i + 5 + length
+                // Confirm with the following header when it lies in this chunk; a lone header
+                // is accepted only at the very start of a chunk (segment boundaries are likely record starts).
+                let confirmed = next + 5 <= n
+                    ? Self.plausibleHeader(data[next], data[next + 1], data[next + 2], data[next + 3], data[next + 4])
+                    : (next == n || i == 0)
+                if confirmed {
+                    resyncSkipped += i
+                    resyncTotal += i
+                    if !sawTLS && startedMidstream && resyncSkipped == 0 {
+                        // Framing found right away: nothing was skipped, nothing to report.
+                    } else {
+                        events.append(TLSEvent(.resynchronized(skippedBytes: resyncSkipped), firstFrame: frame, frame: frame, time: time))
+                    }
+                    resyncSkipped = 0
+                    sawTLS = true
+                    mode = .tls
+                    inRecord = false
+                    headerCount = 0
+                    return UnsafeRawBufferPointer(rebasing: data[i...])
+                }
+            }
+            i += 1
+        }
+        resyncSkipped += n
+        resyncTotal += n
+        if !sawTLS && resyncTotal > limits.maxResyncScan {
+            events.append(TLSEvent(.notTLS(preview: []), firstFrame: frame, frame: frame, time: time))
+            mode = .plaintext
+            plaintextBytes = resyncTotal
+        }
+        return UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+}
