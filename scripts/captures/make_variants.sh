@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Fixture captures for transport problems, link-layer variety and capture quality.
+#
+#   scripts/captures/make_variants.sh [OUTDIR=captures] [NAME...]
+#
+# Run as root from anywhere. With NAME arguments only those captures are (re)made.
+# Two ways of making a capture, and captures/README.md says which one each file used:
+#   real       real traffic from real stacks (openssl, sipp, curl, python sockets) between
+#              two network namespaces, captured by tcpdump on the device's veth
+#              (device 10.0.0.20 MAC 00:22:ee:09:00:45, server 10.0.0.5 MAC 00:50:56:a1:00:05);
+#   transform  scripts/captures/transform.py over a real capture, for what a mirror port or
+#              capture tool does to packets (VLAN tags this kernel cannot add, loss, reorder,
+#              one direction only, started late, other link types / file formats).
+# Inputs of the transforms are the other generator's captures/tls12_ok.pcap (and friends) when
+# they exist, otherwise a TLS 1.2 handshake made here (work/base_tls12.pcap).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUTDIR="${1:-captures}"
+shift || true
+case "$OUTDIR" in /*) ;; *) OUTDIR="$ROOT/$OUTDIR" ;; esac
+ONLY=("$@")
+VAR="$HERE/variants"
+PY="${PYTHON:-/usr/bin/python3}"
+TRANSFORM="$PY $HERE/transform.py"
+WORK="$OUTDIR/work/variants"          # scratch (captures/work/ is git-ignored)
+LOGS="$WORK/logs"
+PKI="$VAR/pki"                        # committed, made once
+mkdir -p "$OUTDIR" "$OUTDIR/tshark" "$WORK" "$LOGS"
+
+[ "$(id -u)" = 0 ] || { echo "make_variants.sh: must run as root (namespaces, tcpdump)" >&2; exit 2; }
+
+# ---------------------------------------------------------------- tools
+need=()
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v tshark  >/dev/null || need+=(tshark)
+command -v editcap >/dev/null || need+=(tshark)
+command -v sipp    >/dev/null || need+=(sip-tester)
+command -v socat   >/dev/null || need+=(socat)
+command -v ip      >/dev/null || need+=(iproute2)
+command -v nft     >/dev/null || need+=(nftables)
+command -v ethtool >/dev/null || need+=(ethtool)
+command -v curl    >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+[ -x "$PY" ] || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >/dev/null
+fi
+
+want() {  # want NAME: true when NAME was asked for (or nothing was)
+    [ ${#ONLY[@]} -eq 0 ] && return 0
+    local n; for n in "${ONLY[@]}"; do [ "$n" = "$1" ] && return 0; done; return 1
+}
+
+# ---------------------------------------------------------------- PKI (own, small, committed)
+# root -> issuing CA -> server leaf sip.example.com. The server sends leaf + issuing CA + root,
+# so its Certificate message is about 3 KB and spans several full-size segments at MTU 1500.
+make_pki() {
+    [ -f "$PKI/server.pem" ] && return 0
+    mkdir -p "$PKI"
+    ( cd "$PKI"
+      cat > ext.cnf <<'EOF'
+[ca]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+[issuing]
+basicConstraints=critical,CA:TRUE,pathlen:0
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+[server]
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:sip.example.com,DNS:prov.example.com,IP:10.0.0.5
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EOF
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 7300 -sha256 \
+          -subj "/O=tlsdiag variants/CN=tlsdiag Variants Root CA" -set_serial 0x7d01 \
+          -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -keyout issuing.key -out issuing.csr \
+          -subj "/O=tlsdiag variants/CN=tlsdiag Variants Issuing CA" 2>/dev/null
+      openssl x509 -req -in issuing.csr -CA root.pem -CAkey root.key -set_serial 0x7d02 -days 5000 \
+          -sha256 -extfile ext.cnf -extensions issuing -out issuing.pem 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+          -subj "/O=tlsdiag variants/CN=sip.example.com" 2>/dev/null
+      openssl x509 -req -in server.csr -CA issuing.pem -CAkey issuing.key -set_serial 0x7d03 -days 3650 \
+          -sha256 -extfile ext.cnf -extensions server -out server.pem 2>/dev/null
+      cat issuing.pem root.pem > chain.pem
+      rm -f ./*.csr )
+}
+
+# ---------------------------------------------------------------- namespaces
+DEV_NS=tdvar-dev
+SRV_NS=tdvar-srv
+RTR_NS=tdvar-rtr
+DEV_MAC=00:22:ee:09:00:45
+SRV_MAC=00:50:56:a1:00:05   # same addresses as make_captures.sh
+DEV_IP=10.0.0.20
+SRV_IP=10.0.0.5
+BG_PIDS=()
+
+dx() { ip netns exec "$DEV_NS" "$@"; }
+sx() { ip netns exec "$SRV_NS" "$@"; }
+
+quiet_ns() {  # no IPv6 chatter (RS/ND/MLD) in IPv4 fixtures; valid checksums; no GSO/GRO super-segments
+    local ns=$1 ifc=$2
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6="${3:-1}" net.ipv6.conf.default.disable_ipv6="${3:-1}"
+    ip netns exec "$ns" ethtool -K "$ifc" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+ns_down() {
+    local p n
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    BG_PIDS=()
+    for n in "$DEV_NS" "$SRV_NS" "$RTR_NS"; do ip netns del "$n" 2>/dev/null || true; done
+    ip link del tdvar-d0 2>/dev/null || true
+}
+
+ns_up() {  # ns_up [ipv6|arp]: device <-veth-> server, MTU 1500; static neighbours unless "arp"
+    ns_down
+    ip netns add "$DEV_NS"; ip netns add "$SRV_NS"
+    ip link add tdvar-d0 type veth peer name tdvar-s0
+    ip link set tdvar-d0 netns "$DEV_NS"; ip link set tdvar-s0 netns "$SRV_NS"
+    dx ip link set tdvar-d0 name eth0; sx ip link set tdvar-s0 name eth0
+    dx ip link set eth0 address "$DEV_MAC"; sx ip link set eth0 address "$SRV_MAC"
+    local v6=1; [ "${1:-}" = ipv6 ] && v6=0
+    quiet_ns "$DEV_NS" eth0 $v6; quiet_ns "$SRV_NS" eth0 $v6
+    if [ $v6 = 0 ]; then
+        dx sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.router_solicitations=0
+        sx sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.router_solicitations=0
+    fi
+    dx ip addr add "$DEV_IP/24" dev eth0; sx ip addr add "$SRV_IP/24" dev eth0
+    if [ $v6 = 0 ]; then
+        dx ip -6 addr add fd00::20/64 dev eth0 nodad; sx ip -6 addr add fd00::5/64 dev eth0 nodad
+    fi
+    dx ip link set lo up; sx ip link set lo up
+    dx ip link set eth0 up; sx ip link set eth0 up
+    if [ "${1:-}" != arp ]; then
+        dx ip neigh replace "$SRV_IP" lladdr "$SRV_MAC" dev eth0 nud permanent
+        sx ip neigh replace "$DEV_IP" lladdr "$DEV_MAC" dev eth0 nud permanent
+        if [ $v6 = 0 ]; then
+            dx ip neigh replace fd00::5 lladdr "$SRV_MAC" dev eth0 nud permanent
+            sx ip neigh replace fd00::20 lladdr "$DEV_MAC" dev eth0 nud permanent
+        fi
+    fi
+}
+
+trap 'ns_down' EXIT
+
+CAP_PID=
+cap_start() {  # cap_start FILE NS IFACE [tcpdump args...]
+    local f=$1 ns=$2 ifc=$3; shift 3
+    rm -f "$f"
+    ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -U -Z root -w "$f" "$@" 2>"$f.log" &
+    CAP_PID=$!
+    local i; for i in $(seq 100); do grep -q "listening on" "$f.log" 2>/dev/null && return 0; sleep 0.05; done
+    echo "tcpdump did not start: $(cat "$f.log")" >&2; return 1
+}
+cap_stop() {
+    sleep 0.3
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+}
+
+wait_listen() {  # wait_listen NS PORT [t|u]
+    local ns=$1 port=$2 proto=${3:-t} i
+    for i in $(seq 100); do
+        ip netns exec "$ns" ss -Hl${proto}n "sport = :$port" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "nothing listening on $port in $ns" >&2; return 1
+}
+
+bg() {  # bg LOG CMD...: start a background process, remember its PID
+    local log=$1; shift
+    "$@" >"$log" 2>&1 &
+    BG_PIDS+=($!)
+    LAST_PID=$!
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+s_server12() {  # s_server12 PORT [extra]: TLS 1.2 server with the 3-cert chain, answers one GET
+    local port=$1; shift
+    bg "$LOGS/s_server_$port.log" sx openssl s_server -accept "$SRV_IP:$port" -naccept 1 -www \
+        -cert "$PKI/server.pem" -key "$PKI/server.key" -cert_chain "$PKI/chain.pem" "$@"
+}
+s_client_get() {  # s_client_get PORT [extra]: one HTTPS-ish GET, then close
+    local port=$1; shift
+    printf 'GET / HTTP/1.0\r\nHost: sip.example.com\r\n\r\n' | \
+        timeout 5 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:$port" -servername sip.example.com \
+        -CAfile "$PKI/root.pem" -ign_eof "$@" >"$LOGS/s_client_$port.log" 2>&1 || true
+}
+
+# ---------------------------------------------------------------- real-traffic scenarios
+
+real_tcp_refused() {
+    ns_up
+    cap_start "$WORK/tcp_refused.pcap" "$DEV_NS" eth0
+    # nothing listens on 10.0.0.5:5061: the server's kernel answers the SYN with RST,ACK
+    timeout 5 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:5061" -servername sip.example.com \
+        </dev/null >"$LOGS/tcp_refused.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_tcp_no_answer() {
+    ns_up
+    sx nft -f - <<'EOF'
+table inet tdvar {
+    chain in {
+        type filter hook input priority 0;
+        tcp dport 5061 drop
+    }
+}
+EOF
+    s_server12 5061
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/tcp_no_answer.pcap" "$DEV_NS" eth0
+    # a firewall in front of a real listener drops the SYN: SYN at 0 s, retransmits at 1 s and 3 s,
+    # the client gives up at 4.5 s
+    timeout 4.5 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:5061" -servername sip.example.com \
+        </dev/null >"$LOGS/tcp_no_answer.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_reset_after_hello() {
+    ns_up
+    bg "$LOGS/reset_server.log" sx "$PY" "$VAR/reset_server.py" "$SRV_IP" 5061
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/reset_after_hello.pcap" "$DEV_NS" eth0
+    timeout 5 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:5061" -servername sip.example.com \
+        -CAfile "$PKI/root.pem" </dev/null >"$LOGS/reset_after_hello.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_plaintext_sip_to_tls() {
+    ns_up
+    # the SIP server expects TLS on 5061 (openssl s_server); the device's transport is set to TCP
+    s_server12 5061
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/plaintext_sip_to_tls.pcap" "$DEV_NS" eth0
+    timeout 8 ip netns exec "$DEV_NS" sipp -sf "$VAR/register_tcp.xml" -t t1 -m 1 \
+        -i "$DEV_IP" -p 5062 -max_reconnect 0 -timeout 5s -nostdin \
+        "$SRV_IP:5061" >"$LOGS/plaintext_sip_to_tls.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_tls_to_plaintext_port() {
+    ns_up
+    # a plaintext SIP server on TCP 5060 (sipp uas) and a plaintext HTTP server on 80;
+    # the device speaks TLS to both (transport set to TLS but port left at 5060 / http URL port)
+    bg "$LOGS/sipp_uas_tcp.log" sx sipp -sn uas -t t1 -i "$SRV_IP" -p 5060 -nostdin -timeout 10s
+    bg "$LOGS/http_server.log" sx "$PY" -m http.server 80 --bind "$SRV_IP" --directory "$VAR"
+    wait_listen "$SRV_NS" 5060; wait_listen "$SRV_NS" 80
+    cap_start "$WORK/tls_to_plaintext_port.pcap" "$DEV_NS" eth0
+    timeout 3 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:5060" -servername sip.example.com \
+        -CAfile "$PKI/root.pem" </dev/null >"$LOGS/tls_to_5060.log" 2>&1 || true
+    sleep 0.3
+    timeout 3 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:80" -servername prov.example.com \
+        -CAfile "$PKI/root.pem" </dev/null >"$LOGS/tls_to_80.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_no_tls() {
+    ns_up arp   # ARP left in: "say what was there"
+    bg "$LOGS/sipp_uas_udp.log" sx sipp -sn uas -t u1 -i "$SRV_IP" -p 5060 -nostdin -timeout 10s
+    bg "$LOGS/http_server2.log" sx "$PY" -m http.server 80 --bind "$SRV_IP" --directory "$VAR"
+    wait_listen "$SRV_NS" 5060 u; wait_listen "$SRV_NS" 80
+    cap_start "$WORK/no_tls.pcap" "$DEV_NS" eth0
+    timeout 8 ip netns exec "$DEV_NS" sipp -sn uac -t u1 -m 1 -i "$DEV_IP" -p 5060 -nostdin \
+        -timeout 6s "$SRV_IP:5060" >"$LOGS/no_tls_uac.log" 2>&1 || true
+    timeout 5 ip netns exec "$DEV_NS" curl -s -o /dev/null "http://$SRV_IP/register_tcp.xml" \
+        -A "PagingAdapter/4.0" >"$LOGS/no_tls_curl.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_sslv2_hello() {
+    ns_up
+    # OpenSSL 3 still parses an SSLv2-format ClientHello that offers TLS. Three connections:
+    # 1) to 5061, version 0x0301 (TLS 1.0, the usual old-stack case) and
+    # 2) to 5061, version 0x0303: a default OpenSSL 3 server refuses both, because a v2-format hello
+    #    has no extensions, so no signature_algorithms, and the SHA-1 default is below security
+    #    level 1 ("no suitable signature algorithm"): alert internal_error (1) / handshake_failure (2);
+    # 3) to 5063, version 0x0301, a legacy server (SECLEVEL=0, TLS 1.0 allowed) that accepts it and
+    #    answers a TLS 1.0 ServerHello, Certificate, ServerHelloDone; the client then hangs up.
+    bg "$LOGS/s_server_v2.log" sx openssl s_server -accept "$SRV_IP:5061" -naccept 2 -www \
+        -cert "$PKI/server.pem" -key "$PKI/server.key" -cert_chain "$PKI/chain.pem"
+    bg "$LOGS/s_server_v2_legacy.log" sx openssl s_server -accept "$SRV_IP:5063" -naccept 1 -www \
+        -cert "$PKI/server.pem" -key "$PKI/server.key" -cert_chain "$PKI/chain.pem" \
+        -cipher 'DEFAULT:@SECLEVEL=0' -min_protocol TLSv1
+    wait_listen "$SRV_NS" 5061; wait_listen "$SRV_NS" 5063
+    cap_start "$WORK/sslv2_hello.pcap" "$DEV_NS" eth0
+    dx "$PY" "$VAR/sslv2_client.py" "$SRV_IP" 5061 0301 >"$LOGS/sslv2_0301.log" 2>&1 || true
+    sleep 0.3
+    dx "$PY" "$VAR/sslv2_client.py" "$SRV_IP" 5061 0303 >"$LOGS/sslv2_0303.log" 2>&1 || true
+    sleep 0.3
+    dx "$PY" "$VAR/sslv2_client.py" "$SRV_IP" 5063 0301 >"$LOGS/sslv2_legacy.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_snaplen_truncated() {
+    ns_up
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    # a real capture with a 200-byte snapshot length: full-size server segments are cut
+    cap_start "$WORK/snaplen_truncated.pcap" "$DEV_NS" eth0 -s 200
+    s_client_get 5061 -tls1_2
+    cap_stop; ns_down
+}
+
+real_base_tls12() {  # development input for transforms when captures/tls12_ok.pcap is absent
+    ns_up
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/base_tls12.pcap" "$DEV_NS" eth0
+    s_client_get 5061 -tls1_2
+    cap_stop; ns_down
+}
+
+# ---------------------------------------------------------------- output + checks
+
+publish() {  # publish NAME [ext]: copy from WORK to OUTDIR, write the tshark dump
+    local name=$1 ext=${2:-pcap}
+    cp "$WORK/$name.$ext" "$OUTDIR/$name.$ext"
+    chmod 644 "$OUTDIR/$name.$ext"
+    tshark_dump "$OUTDIR/$name.$ext" "$OUTDIR/tshark/$name.txt"
+}
+
+# Columns 1-13 are make_captures.sh's (TS_FIELDS); then transport columns, because most of
+# these captures are about TCP, not TLS.
+TS_FIELDS=(-e frame.number -e ip.src -e ipv6.src -e tcp.srcport -e tls.record.version -e tls.handshake.type
+           -e tls.handshake.version -e tls.handshake.extensions.supported_version -e tls.handshake.ciphersuite
+           -e tls.handshake.extensions_server_name -e tls.alert_message.level -e tls.alert_message.desc
+           -e tls.handshake.certificate_length
+           -e tcp.dstport -e tcp.flags.str -e tcp.len -e ip.flags.mf -e ip.frag_offset -e frame.len -e frame.cap_len
+           -e _ws.col.Info)
+tshark_dump() {  # tshark_dump FILE OUT
+    local f=$1 out=$2
+    tshark -r "$f" -d tcp.port==5061,tls -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
+        "${TS_FIELDS[@]}" -Y "tcp or udp or ip.flags.mf == 1 or ip.frag_offset > 0" >"$out" 2>/dev/null || true
+    if tshark -r "$f" -d tcp.port==5061,tls -Y "_ws.malformed || _ws.expert.severity == error" 2>/dev/null | grep -q .; then
+        echo "  note: $(basename "$f"): tshark reports malformed/error frames" >&2
+    fi
+}
+
+make_pki
+cd "$WORK"   # sipp writes its own files into the current directory
+REAL=(tcp_refused tcp_no_answer reset_after_hello plaintext_sip_to_tls tls_to_plaintext_port no_tls
+      sslv2_hello snaplen_truncated)
+for n in "${REAL[@]}"; do
+    if want "$n"; then
+        echo "real: $n"
+        "real_$n"
+        publish "$n"
+    fi
+done
+
+echo "done: $OUTDIR"
