@@ -54,8 +54,11 @@ want() {  # want NAME: true when NAME was asked for (or nothing was)
 }
 
 # ---------------------------------------------------------------- PKI (own, small, committed)
-# root -> issuing CA -> server leaf sip.example.com. The server sends leaf + issuing CA + root,
-# so its Certificate message is about 3 KB and spans several full-size segments at MTU 1500.
+# root (RSA 2048) -> issuing CA (RSA 4096) -> server leaf sip.example.com (RSA 2048). The server
+# sends leaf + issuing CA + root, so its Certificate message is about 3.2 KB and at MTU 1500 one
+# full-size server segment lies wholly inside it (what gap_in_server_flight needs).
+# other_root is a root that signed nothing the server sends: a device that trusts only it
+# rejects the server (unknown_ca).
 make_pki() {
     [ -f "$PKI/server.pem" ] && return 0
     mkdir -p "$PKI"
@@ -81,7 +84,7 @@ EOF
       openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 7300 -sha256 \
           -subj "/O=tlsdiag variants/CN=tlsdiag Variants Root CA" -set_serial 0x7d01 \
           -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-      openssl req -newkey rsa:2048 -nodes -keyout issuing.key -out issuing.csr \
+      openssl req -newkey rsa:4096 -nodes -keyout issuing.key -out issuing.csr \
           -subj "/O=tlsdiag variants/CN=tlsdiag Variants Issuing CA" 2>/dev/null
       openssl x509 -req -in issuing.csr -CA root.pem -CAkey root.key -set_serial 0x7d02 -days 5000 \
           -sha256 -extfile ext.cnf -extensions issuing -out issuing.pem 2>/dev/null
@@ -89,6 +92,9 @@ EOF
           -subj "/O=tlsdiag variants/CN=sip.example.com" 2>/dev/null
       openssl x509 -req -in server.csr -CA issuing.pem -CAkey issuing.key -set_serial 0x7d03 -days 3650 \
           -sha256 -extfile ext.cnf -extensions server -out server.pem 2>/dev/null
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout other_root.key -out other_root.pem -days 7300 -sha256 \
+          -subj "/O=Other Org/CN=Other Root CA" -set_serial 0x7d09 \
+          -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
       cat issuing.pem root.pem > chain.pem
       rm -f ./*.csr )
 }
@@ -151,20 +157,20 @@ ns_up() {  # ns_up [ipv6|arp]: device <-veth-> server, MTU 1500; static neighbou
 
 trap 'ns_down' EXIT
 
-CAP_PID=
-cap_start() {  # cap_start FILE NS IFACE [tcpdump args...]
+CAP_PIDS=()
+cap_start() {  # cap_start FILE NS IFACE [tcpdump args...]; several may run at once
     local f=$1 ns=$2 ifc=$3; shift 3
     rm -f "$f"
     ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -U -Z root -w "$f" "$@" 2>"$f.log" &
-    CAP_PID=$!
+    CAP_PIDS+=($!)
     local i; for i in $(seq 100); do grep -q "listening on" "$f.log" 2>/dev/null && return 0; sleep 0.05; done
     echo "tcpdump did not start: $(cat "$f.log")" >&2; return 1
 }
-cap_stop() {
+cap_stop() {  # stop every running capture
     sleep 0.3
-    kill -INT "$CAP_PID" 2>/dev/null || true
-    wait "$CAP_PID" 2>/dev/null || true
-    CAP_PID=
+    local p
+    for p in "${CAP_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    CAP_PIDS=()
 }
 
 wait_listen() {  # wait_listen NS PORT [t|u]
@@ -312,6 +318,40 @@ real_snaplen_truncated() {
     cap_stop; ns_down
 }
 
+real_sll2_tls12_ok() {
+    ns_up
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    # "tcpdump -i any" on Linux writes LINUX_SLL2 (link type 276): interface index, packet type, ...
+    cap_start "$WORK/sll2_tls12_ok.pcap" "$DEV_NS" any "tcp port 5061"
+    s_client_get 5061 -tls1_2
+    cap_stop; ns_down
+}
+
+real_sll_tls12_ok() {
+    ns_up
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/sll_tls12_ok.pcap" "$DEV_NS" any -y LINUX_SLL "tcp port 5061"
+    s_client_get 5061 -tls1_2
+    cap_stop; ns_down
+}
+
+real_one_sided() {  # one_sided_client.pcap + one_sided_server.pcap, one real connection
+    ns_up
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    # two captures at once on the device's port, one per direction (a mirror that copies only
+    # egress or only ingress): -Q out = what the device sent, -Q in = what it received
+    cap_start "$WORK/one_sided_client.pcap" "$DEV_NS" eth0 -Q out
+    cap_start "$WORK/one_sided_server.pcap" "$DEV_NS" eth0 -Q in
+    # the device trusts another root: it rejects the server's chain with unknown_ca
+    printf '' | timeout 5 ip netns exec "$DEV_NS" openssl s_client -connect "$SRV_IP:5061" \
+        -servername sip.example.com -CAfile "$PKI/other_root.pem" -verify_return_error -tls1_2 \
+        >"$LOGS/one_sided.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
 real_base_tls12() {  # development input for transforms when captures/tls12_ok.pcap is absent
     ns_up
     s_server12 5061 -tls1_2
@@ -327,7 +367,8 @@ publish() {  # publish NAME [ext]: copy from WORK to OUTDIR, write the tshark du
     local name=$1 ext=${2:-pcap}
     cp "$WORK/$name.$ext" "$OUTDIR/$name.$ext"
     chmod 644 "$OUTDIR/$name.$ext"
-    tshark_dump "$OUTDIR/$name.$ext" "$OUTDIR/tshark/$name.txt"
+    local dump="$name.txt"; [ "$ext" = pcap ] || dump="$name.$ext.txt"   # tls12_ok.txt is make_captures.sh's
+    tshark_dump "$OUTDIR/$name.$ext" "$OUTDIR/tshark/$dump"
 }
 
 # Columns 1-13 are make_captures.sh's (TS_FIELDS); then transport columns, because most of
@@ -340,7 +381,7 @@ TS_FIELDS=(-e frame.number -e ip.src -e ipv6.src -e tcp.srcport -e tls.record.ve
            -e _ws.col.Info)
 tshark_dump() {  # tshark_dump FILE OUT
     local f=$1 out=$2
-    tshark -r "$f" -d tcp.port==5061,tls -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
+    tshark -r "$f" -d tcp.port==5061,tls -o tcp.reassemble_out_of_order:TRUE -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
         "${TS_FIELDS[@]}" -Y "tcp or udp or ip.flags.mf == 1 or ip.frag_offset > 0" >"$out" 2>/dev/null || true
     if tshark -r "$f" -d tcp.port==5061,tls -Y "_ws.malformed || _ws.expert.severity == error" 2>/dev/null | grep -q .; then
         echo "  note: $(basename "$f"): tshark reports malformed/error frames" >&2
@@ -350,7 +391,7 @@ tshark_dump() {  # tshark_dump FILE OUT
 make_pki
 cd "$WORK"   # sipp writes its own files into the current directory
 REAL=(tcp_refused tcp_no_answer reset_after_hello plaintext_sip_to_tls tls_to_plaintext_port no_tls
-      sslv2_hello snaplen_truncated)
+      sslv2_hello snaplen_truncated sll2_tls12_ok sll_tls12_ok)
 for n in "${REAL[@]}"; do
     if want "$n"; then
         echo "real: $n"
@@ -358,5 +399,56 @@ for n in "${REAL[@]}"; do
         publish "$n"
     fi
 done
+if want one_sided_client || want one_sided_server; then
+    echo "real: one_sided_client + one_sided_server"
+    real_one_sided
+    publish one_sided_client; publish one_sided_server
+fi
+
+# ---------------------------------------------------------------- transforms
+T() {  # T NAME OP INPUT [options]: transform.py OP INPUT -> OUTDIR/NAME.pcap, notes kept for the README
+    local name=$1 op=$2 in=$3; shift 3
+    { echo "transform.py $op ${in#$ROOT/} $*"; $TRANSFORM "$op" "$in" "$WORK/$name.pcap" "$@"; } \
+        | tee "$WORK/$name.notes" | sed "s/^/  /"
+    publish "$name"
+}
+if [ "${BASE_ONLY:-0}" = 1 ]; then real_base_tls12; exit 0; fi
+
+# Inputs: the other generator's captures when present, else a handshake made here.
+BASE="$WORK/base_tls12.pcap"
+if [ -f "$OUTDIR/tls12_ok.pcap" ]; then
+    TLS12="$OUTDIR/tls12_ok.pcap"
+else
+    echo "input: $OUTDIR/tls12_ok.pcap not there yet, making work/base_tls12.pcap"
+    real_base_tls12; TLS12="$BASE"
+fi
+[ -f "$BASE" ] || real_base_tls12
+echo "input: TLS 1.2 = ${TLS12#$ROOT/}"
+
+want vlan_tls12_ok  && { echo "transform: vlan_tls12_ok";  T vlan_tls12_ok  vlan "$TLS12" --tag 0x8100:77:5; }
+want qinq_tls12_ok  && { echo "transform: qinq_tls12_ok";  T qinq_tls12_ok  vlan "$TLS12" --tag 0x88a8:100 --tag 0x8100:77:5; }
+want null_tls12_ok  && { echo "transform: null_tls12_ok";  T null_tls12_ok  linktype "$TLS12" --to null; }
+want raw_tls12_ok   && { echo "transform: raw_tls12_ok";   T raw_tls12_ok   linktype "$TLS12" --to raw; }
+want tls12_ok_nanosec && { echo "transform: tls12_ok_nanosec"; T tls12_ok_nanosec nanosec "$TLS12" --add-ns 321; }
+if want tls12_ok.pcapng; then
+    echo "convert: tls12_ok.pcapng"
+    editcap -F pcapng "$TLS12" "$WORK/tls12_ok.pcapng"
+    echo "editcap -F pcapng ${TLS12#$ROOT/}" >"$WORK/tls12_ok.notes"
+    publish tls12_ok pcapng
+fi
+want ipv4_options_tls12_ok && { echo "transform: ipv4_options_tls12_ok"; T ipv4_options_tls12_ok ipv4-options "$TLS12"; }
+if want gap_in_server_flight; then
+    echo "transform: gap_in_server_flight"
+    # needs a server segment wholly inside the Certificate message: the input's chain may be too short
+    if ! $TRANSFORM gap "$TLS12" "$WORK/gap_in_server_flight.pcap" >/dev/null 2>&1; then
+        echo "  ${TLS12#$ROOT/}: no server segment lies wholly inside its Certificate; using work/base_tls12.pcap"
+        T gap_in_server_flight gap "$BASE"
+    else
+        T gap_in_server_flight gap "$TLS12"
+    fi
+fi
+want reordered_retransmitted && { echo "transform: reordered_retransmitted"; T reordered_retransmitted reorder "$TLS12"; }
+want midstream          && { echo "transform: midstream";          T midstream midstream "$TLS12" --start hello; }
+want midstream_appdata  && { echo "transform: midstream_appdata";  T midstream_appdata midstream "$TLS12" --start appdata; }
 
 echo "done: $OUTDIR"
