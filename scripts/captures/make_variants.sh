@@ -352,6 +352,95 @@ real_one_sided() {  # one_sided_client.pcap + one_sided_server.pcap, one real co
     cap_stop; ns_down
 }
 
+real_base_ipv6() {  # IPv6 TLS 1.2 handshake, input of ipv6_exthdr when captures/ipv6_ok.pcap is absent
+    ns_up ipv6
+    bg "$LOGS/s_server_v6.log" sx openssl s_server -accept "[fd00::5]:5061" -naccept 1 -www -tls1_2 \
+        -cert "$PKI/server.pem" -key "$PKI/server.key" -cert_chain "$PKI/chain.pem"
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/base_ipv6.pcap" "$DEV_NS" eth0 "tcp port 5061"
+    printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 ip netns exec "$DEV_NS" openssl s_client -connect "[fd00::5]:5061" \
+        -servername sip.example.com -CAfile "$PKI/root.pem" -ign_eof -tls1_2 >"$LOGS/s_client_v6.log" 2>&1 || true
+    cap_stop; ns_down
+}
+
+real_ip_fragments() {
+    # device -> router -> server, the router's link to the server has MTU 256. The device sends
+    # without DF (net.ipv4.ip_no_pmtu_disc=1, as some embedded stacks do) and the server advertises
+    # MSS 1460 (route advmss), so the device's 300-odd-byte ClientHello leaves in one TCP segment
+    # and the router fragments it; captured on the server's port, where the fragments arrive.
+    ns_down
+    ip netns add "$DEV_NS"; ip netns add "$SRV_NS"; ip netns add "$RTR_NS"
+    ip link add tdvar-d0 type veth peer name tdvar-r0
+    ip link add tdvar-s0 type veth peer name tdvar-r1
+    ip link set tdvar-d0 netns "$DEV_NS"; ip link set tdvar-r0 netns "$RTR_NS"
+    ip link set tdvar-s0 netns "$SRV_NS"; ip link set tdvar-r1 netns "$RTR_NS"
+    rx() { ip netns exec "$RTR_NS" "$@"; }
+    dx ip link set tdvar-d0 name eth0; sx ip link set tdvar-s0 name eth0
+    rx ip link set tdvar-r0 name eth0; rx ip link set tdvar-r1 name eth1
+    dx ip link set eth0 address "$DEV_MAC"; sx ip link set eth0 address "$SRV_MAC"
+    rx ip link set eth0 address 00:1b:21:0a:00:01; rx ip link set eth1 address 00:1b:21:0a:01:01
+    quiet_ns "$DEV_NS" eth0; quiet_ns "$SRV_NS" eth0; quiet_ns "$RTR_NS" eth0; quiet_ns "$RTR_NS" eth1
+    rx ip link set eth1 mtu 256; sx ip link set eth0 mtu 256
+    dx sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+    rx sysctl -qw net.ipv4.ip_forward=1
+    local n; for n in "$DEV_NS" "$SRV_NS" "$RTR_NS"; do ip netns exec "$n" ip link set lo up; done
+    dx ip link set eth0 up; sx ip link set eth0 up; rx ip link set eth0 up; rx ip link set eth1 up
+    dx ip addr add "$DEV_IP/32" dev eth0; sx ip addr add "$SRV_IP/32" dev eth0
+    rx ip addr add 10.0.0.1/32 dev eth0; rx ip addr add 10.0.0.1/32 dev eth1
+    rx ip route add "$DEV_IP/32" dev eth0; rx ip route add "$SRV_IP/32" dev eth1
+    dx ip route add 10.0.0.1/32 dev eth0; dx ip route add default via 10.0.0.1 dev eth0
+    sx ip route add 10.0.0.1/32 dev eth0; sx ip route add default via 10.0.0.1 dev eth0 advmss 1460
+    dx ip neigh replace 10.0.0.1 lladdr 00:1b:21:0a:00:01 dev eth0 nud permanent
+    sx ip neigh replace 10.0.0.1 lladdr 00:1b:21:0a:01:01 dev eth0 nud permanent
+    rx ip neigh replace "$DEV_IP" lladdr "$DEV_MAC" dev eth0 nud permanent
+    rx ip neigh replace "$SRV_IP" lladdr "$SRV_MAC" dev eth1 nud permanent
+    s_server12 5061 -tls1_2
+    wait_listen "$SRV_NS" 5061
+    cap_start "$WORK/ip_fragments.pcap" "$SRV_NS" eth0
+    s_client_get 5061 -tls1_2
+    cap_stop; ns_down
+}
+
+NFT_LOSS='
+table inet tdvar {
+    chain in {
+        type filter hook input priority 0;
+        tcp dport 5061 tcp flags & syn == 0 numgen random mod 100 < 25 drop
+    }
+    chain out {
+        type filter hook output priority 0;
+        tcp sport 5061 tcp flags & syn == 0 numgen random mod 100 < 25 drop
+    }
+}'
+real_loss_retransmit() {  # loss_retransmit.pcap: real loss (nftables), real TCP retransmissions
+    local try c2s s2c
+    for try in 1 2 3 4 5 6 7 8; do
+        ns_up
+        # the server's port drops a quarter of the packets (not SYNs) both ways, at random:
+        # device->server losses show as retransmitted copies in the device-side capture,
+        # server->device losses as holes that retransmissions fill later
+        echo "$NFT_LOSS" | sx nft -f -
+        s_server12 5061 -tls1_2
+        wait_listen "$SRV_NS" 5061
+        cap_start "$WORK/loss_retransmit.pcap" "$DEV_NS" eth0
+        printf 'GET / HTTP/1.0\r\n\r\n' | timeout 15 ip netns exec "$DEV_NS" openssl s_client \
+            -connect "$SRV_IP:5061" -servername sip.example.com -CAfile "$PKI/root.pem" \
+            -verify_return_error -ign_eof -tls1_2 >"$LOGS/loss.log" 2>&1 || true
+        cap_stop; ns_down
+        # keep a run where the handshake completed and both directions lost something
+        c2s=$(tshark -r "$WORK/loss_retransmit.pcap" -Y "tcp.analysis.retransmission && ip.src == $DEV_IP" 2>/dev/null | wc -l)
+        s2c=$(tshark -r "$WORK/loss_retransmit.pcap" \
+              -Y "(tcp.analysis.retransmission || tcp.analysis.out_of_order) && ip.src == $SRV_IP" 2>/dev/null | wc -l)
+        if grep -q "Verify return code: 0" "$LOGS/loss.log" && grep -q "HTTP/1.0 200" "$LOGS/loss.log" \
+            && [ "$c2s" -gt 0 ] && [ "$s2c" -gt 0 ]; then
+            echo "  try $try: handshake completed; retransmitted device->server $c2s, server->device $s2c" \
+                | tee "$WORK/loss_retransmit.notes"
+            return 0
+        fi
+    done
+    echo "  no run with losses both ways in 8 tries; keeping the last" >&2
+}
+
 real_base_tls12() {  # development input for transforms when captures/tls12_ok.pcap is absent
     ns_up
     s_server12 5061 -tls1_2
@@ -416,14 +505,20 @@ if [ "${BASE_ONLY:-0}" = 1 ]; then real_base_tls12; exit 0; fi
 
 # Inputs: the other generator's captures when present, else a handshake made here.
 BASE="$WORK/base_tls12.pcap"
-if [ -f "$OUTDIR/tls12_ok.pcap" ]; then
-    TLS12="$OUTDIR/tls12_ok.pcap"
-else
-    echo "input: $OUTDIR/tls12_ok.pcap not there yet, making work/base_tls12.pcap"
-    real_base_tls12; TLS12="$BASE"
+TRANSFORMS=(vlan_tls12_ok qinq_tls12_ok null_tls12_ok raw_tls12_ok tls12_ok_nanosec tls12_ok.pcapng
+            ipv4_options_tls12_ok gap_in_server_flight reordered_retransmitted midstream midstream_appdata)
+need_base=0; for n in "${TRANSFORMS[@]}"; do want "$n" && need_base=1; done
+if [ $need_base = 1 ]; then
+    # base_tls12 (own 3-cert chain) is always made: gap_in_server_flight may need it
+    [ -f "$BASE" ] && [ "${REUSE_BASE:-1}" = 1 ] || real_base_tls12
+    if [ -f "$OUTDIR/tls12_ok.pcap" ]; then
+        TLS12="$OUTDIR/tls12_ok.pcap"
+    else
+        echo "input: $OUTDIR/tls12_ok.pcap not there yet, using work/base_tls12.pcap"
+        TLS12="$BASE"
+    fi
+    echo "input: TLS 1.2 = ${TLS12#$ROOT/}"
 fi
-[ -f "$BASE" ] || real_base_tls12
-echo "input: TLS 1.2 = ${TLS12#$ROOT/}"
 
 want vlan_tls12_ok  && { echo "transform: vlan_tls12_ok";  T vlan_tls12_ok  vlan "$TLS12" --tag 0x8100:77:5; }
 want qinq_tls12_ok  && { echo "transform: qinq_tls12_ok";  T qinq_tls12_ok  vlan "$TLS12" --tag 0x88a8:100 --tag 0x8100:77:5; }
@@ -450,5 +545,18 @@ fi
 want reordered_retransmitted && { echo "transform: reordered_retransmitted"; T reordered_retransmitted reorder "$TLS12"; }
 want midstream          && { echo "transform: midstream";          T midstream midstream "$TLS12" --start hello; }
 want midstream_appdata  && { echo "transform: midstream_appdata";  T midstream_appdata midstream "$TLS12" --start appdata; }
+
+if want ipv6_exthdr_tls12_ok; then
+    echo "transform: ipv6_exthdr_tls12_ok"
+    if [ -f "$OUTDIR/ipv6_ok.pcap" ]; then V6="$OUTDIR/ipv6_ok.pcap"; else real_base_ipv6; V6="$WORK/base_ipv6.pcap"; fi
+    T ipv6_exthdr_tls12_ok ipv6-exthdr "$V6"
+fi
+for n in ip_fragments loss_retransmit; do
+    if want "$n"; then
+        echo "real: $n"
+        "real_$n"
+        publish "$n"
+    fi
+done
 
 echo "done: $OUTDIR"
