@@ -3,7 +3,8 @@ public struct ServerKeyExchange: Sendable, Hashable {
     /// "ecdhe", "dhe", "rsa" (export RSA params), "psk", "ecdhe_psk", "dhe_psk", "srp", or "unknown"
     /// when the key exchange is not known and the body matches no layout.
     public var kind: String = "unknown"
-    /// ECParameters.curve_type (3 = named_curve; 1 and 2, explicit curves, are not decoded further).
+    /// ECParameters.curve_type: 3 = named_curve; 1 and 2 are explicit curves (checked for
+    /// structure only, `namedCurve` stays nil).
     public var curveType: UInt8?
     public var namedCurve: NamedGroup?
     /// Bit length of the DH prime p (leading zero bytes ignored).
@@ -22,7 +23,7 @@ public struct ServerKeyExchange: Sendable, Hashable {
 
     /// The layout depends on the key exchange of the cipher suite (when the registry knows it) and
     /// on whether TLS 1.2's SignatureAndHashAlgorithm precedes the signature. Unknown suites are
-    /// sniffed: ECDHE (curve_type 3 and a plausible curve), then DHE, signed then unsigned; a body
+    /// sniffed: ECDHE (curve_type 3 and a plausible curve), then DHE, both signed; a body
     /// that fits none is returned as kind "unknown" rather than thrown (it may be a layout not decoded here).
     static func parse(_ body: ArraySlice<UInt8>, context: HandshakeContext) throws(TLSDecodeError) -> ServerKeyExchange {
         let info = context.cipherSuite?.info
@@ -51,13 +52,15 @@ public struct ServerKeyExchange: Sendable, Hashable {
             ske.length = body.count
             return ske
         default:
-            var candidates: [(String, Bool)] = []
+            // Only signed layouts are sniffed: an unsigned guess would also accept a signed body cut
+            // after its parameters. Anonymous suites are decoded once the registry names them.
+            var candidates: [String] = []
             if body.first == 3, body.count >= 3, isPlausibleCurve(UInt16(body[body.startIndex + 1]) << 8 | UInt16(body[body.startIndex + 2])) {
-                candidates += [("ecdhe", true), ("ecdhe", false)]
+                candidates.append("ecdhe")
             }
-            candidates += [("dhe", true), ("dhe", false)]
-            for (kind, signed) in candidates {
-                if let ske = try? parseParams(body, kind: kind, signed: signed, version: version) { return ske }
+            candidates.append("dhe")
+            for kind in candidates {
+                if let ske = try? parseParams(body, kind: kind, signed: true, version: version) { return ske }
             }
             var ske = ServerKeyExchange()
             ske.length = body.count
@@ -99,11 +102,11 @@ public struct ServerKeyExchange: Sendable, Hashable {
         case "ecdhe", "ecdhe_psk":
             let curveType = try r.readUInt8("curve_type")
             ske.curveType = curveType
-            guard curveType == 3 else {
-                // Explicit curves (RFC 4492, removed by RFC 8422) are not decoded: keep what is known.
-                return ske
+            switch curveType {
+            case 3: ske.namedCurve = NamedGroup(rawValue: try r.readUInt16("namedcurve"))
+            case 1, 2: try skipExplicitCurve(&r, curveType: curveType)
+            default: throw r.error(.invalidValue, "curve_type \(curveType) is not explicit_prime(1), explicit_char2(2) or named_curve(3)")
             }
-            ske.namedCurve = NamedGroup(rawValue: try r.readUInt16("namedcurve"))
             let point = try r.readVector(lengthBytes: 1, "ECPoint.point")
             guard point.remaining > 0 else { throw r.error(.invalidValue, "empty ECPoint") }
             ske.publicKeyLength = point.remaining
@@ -129,6 +132,39 @@ public struct ServerKeyExchange: Sendable, Hashable {
         }
         try r.expectEnd(signed ? "the signature" : "the parameters")
         return ske
+    }
+
+    /// Explicit curves (RFC 4492 §5.4; removed by RFC 8422 but seen from old stacks), read for
+    /// their lengths only:
+    ///
+    ///     struct { opaque a <1..2^8-1>; opaque b <1..2^8-1>; } ECCurve;
+    ///     enum { ec_basis_trinomial, ec_basis_pentanomial } ECBasisType;
+    ///     select (curve_type) {
+    ///         case explicit_prime:
+    ///             opaque prime_p <1..2^8-1>; ECCurve curve; ECPoint base; opaque order <1..2^8-1>; opaque cofactor <1..2^8-1>;
+    ///         case explicit_char2:
+    ///             uint16 m; ECBasisType basis;
+    ///             select (basis) { case ec_trinomial: opaque k <1..2^8-1>;
+    ///                              case ec_pentanomial: opaque k1 <1..2^8-1>; opaque k2 <1..2^8-1>; opaque k3 <1..2^8-1>; };
+    ///             ECCurve curve; ECPoint base; opaque order <1..2^8-1>; opaque cofactor <1..2^8-1>;
+    ///     };
+    static func skipExplicitCurve(_ r: inout HandshakeReader, curveType: UInt8) throws(TLSDecodeError) {
+        var fields: [String] = []
+        if curveType == 1 {
+            fields = ["prime_p"]
+        } else {
+            _ = try r.readUInt16("m")
+            switch try r.readUInt8("basis") {
+            case 1: fields = ["k"]
+            case 2: fields = ["k1", "k2", "k3"]
+            case let basis: throw r.error(.invalidValue, "ECBasisType \(basis) is neither trinomial(1) nor pentanomial(2)")
+            }
+        }
+        fields += ["curve.a", "curve.b", "base.point", "order", "cofactor"]
+        for field in fields {
+            let v = try r.readVector(lengthBytes: 1, field)
+            guard v.remaining > 0 else { throw r.error(.invalidValue, "empty \(field) (must be 1..2^8-1 bytes)") }
+        }
     }
 
     static func bitLength(_ bytes: ArraySlice<UInt8>) -> Int {
