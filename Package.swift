@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "X509Inspect", dependencies: ["WireCore", "COpenSSL", "CTLSShims"]),
         .target(name: "Diagnosis", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect"],
                 resources: [.copy("Profiles")]),
-        .target(name: "Reports", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect", "Diagnosis"]),
+        .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis"]),
         .target(name: "Pipeline", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections",
                                                  "X509Inspect", "Diagnosis", "Reports"]),
         .executableTarget(name: "tlsdiag", dependencies: [

@@ -53,7 +53,7 @@ public struct TCPReassembler: Sendable {
     public var hasBufferedData: Bool { !pending.isEmpty }
 
     @inline(__always)
-    static func distance(_ from: UInt32, _ to: UInt32) -> Int { Int(Int32(bitPattern: to &- from)) }
+    public static func distance(_ from: UInt32, _ to: UInt32) -> Int { Int(Int32(bitPattern: to &- from)) }
 
     /// Feeds one segment of this direction.
     public mutating func segment(sequence: UInt32, flags: TCPFlags, payload: UnsafeRawBufferPointer,
@@ -153,6 +153,20 @@ public struct TCPReassembler: Sendable {
             sink(.gap(bytes: d, frame: first.frame, time: first.time))
             nextSequence = first.sequence
         }
+        drain(sink: sink)
+    }
+}
+
+extension TCPReassembler {
+    /// The segment just delivered in order was cut short by the snaplen: its last `bytes` bytes
+    /// were on the wire but not in the capture. State them as a gap right away and move past them.
+    public mutating func declareMissing(bytes: Int, frame: Int, time: Timestamp, sink: (StreamEvent) -> Void) {
+        guard bytes > 0, let expected = nextSequence else { return }
+        gapBytes += bytes
+        gapCount += 1
+        sink(.gap(bytes: bytes, frame: frame, time: time))
+        nextSequence = expected &+ UInt32(truncatingIfNeeded: bytes)
+        // Anything held out of order that the skipped range covered is now in the past.
         drain(sink: sink)
     }
 }

@@ -25,7 +25,8 @@ public struct TLSRecordStream: Sendable {
     public private(set) var recordCount = 0
 
     // Record being read.
-    var header = [UInt8](repeating: 0, count: 5)
+    // Five header bytes in fixed storage: no allocation per connection or per record.
+    var header = RecordHeaderBytes()
     var headerCount = 0
     var recordType: UInt8 = 0
     var recordLength = 0
@@ -189,7 +190,7 @@ public struct TLSRecordStream: Sendable {
                 if headerCount < 5 { return data }
                 guard Self.plausibleHeader(header[0], header[1], header[2], header[3], header[4]) else {
                     events.append(TLSEvent(.anomaly(Anomaly(.malformedRecord, frame: frame,
-                        "invalid TLS record header \(Hex.encode(header, separator: " ")); looking for the next record")),
+                        "invalid TLS record header \(Hex.encode(header.array, separator: " ")); looking for the next record")),
                         firstFrame: recordFirstFrame, frame: frame, time: time))
                     inRecord = false
                     headerCount = 0
@@ -390,4 +391,18 @@ public struct TLSRecordStream: Sendable {
         }
         return UnsafeRawBufferPointer(start: nil, count: 0)
     }
+}
+
+/// Fixed storage for a 5-byte record header (or the 2-byte SSLv2 header).
+struct RecordHeaderBytes: Sendable {
+    var b0: UInt8 = 0, b1: UInt8 = 0, b2: UInt8 = 0, b3: UInt8 = 0, b4: UInt8 = 0
+    subscript(i: Int) -> UInt8 {
+        get {
+            switch i { case 0: return b0; case 1: return b1; case 2: return b2; case 3: return b3; default: return b4 }
+        }
+        set {
+            switch i { case 0: b0 = newValue; case 1: b1 = newValue; case 2: b2 = newValue; case 3: b3 = newValue; default: b4 = newValue }
+        }
+    }
+    var array: [UInt8] { [b0, b1, b2, b3, b4] }
 }

@@ -1,0 +1,259 @@
+import WireCore
+import Packets
+import TLSWire
+
+/// Limits on every table and buffer, so memory depends on open connections, not file size.
+public struct TrackerLimits: Sendable {
+    /// Connections tracked at once; past it the least recently active is finished early.
+    public var maxConnections = 100_000
+    /// A connection silent this long (capture time) is finished.
+    public var idleTimeout: Double = 300
+    /// After RST or FIN both ways, late ACKs are absorbed this long before the connection is reported.
+    public var closeLinger: Double = 2
+    /// Finished flows are remembered this long so late segments do not look like new connections.
+    public var tombstoneTTL: Double = 120
+    public var maxTranscriptEntries = 256
+    public var maxRecordSizes = 64
+    public var maxSignals = 8
+    public var reassembly = ReassemblyLimits.default
+    public var tlsStream = TLSStreamLimits.default
+    public init() {}
+}
+
+/// Counters for the input as a whole.
+public struct TrackerStats: Sendable, Hashable {
+    public var tcpSegments = 0
+    public var connections = 0
+    public var strayTCPSegments = 0
+    public var connectionsFinishedByLimit = 0
+    public var connectionsFinishedByIdle = 0
+    public init() {}
+}
+
+/// Follows every TCP connection of one input: reassembles both directions, decodes TLS records,
+/// collects the transcript, and hands each finished connection, as a value, to `emit`.
+public final class ConnectionTracker {
+    public let input: Int
+    public let limits: TrackerLimits
+    public private(set) var stats = TrackerStats()
+    private let emit: (Connection) -> Void
+    private var table: [FlowKey: FlowState] = [:]
+    private var nextID = 1
+    private var events: [TLSEvent] = []
+    private var lastSweep: Double = 0
+    private var segmentsSinceSweep = 0
+
+    public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
+        self.input = input
+        self.limits = limits
+        self.emit = emit
+        events.reserveCapacity(64)
+    }
+
+    /// Number of connections currently held in memory (open, lingering or remembered).
+    public var trackedFlows: Int { table.count }
+
+    public func process(_ seg: TCPSegment, frame: Int, time: Timestamp) {
+        stats.tcpSegments += 1
+        let key = FlowKey(seg.source, seg.destination)
+        let isOpeningSYN = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
+        var state = table[key]
+        if let s = state, s.data == nil {
+            // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
+            if isOpeningSYN {
+                state = nil
+            } else {
+                s.lastSeen = time.timeInterval
+                stats.strayTCPSegments += 1
+                return
+            }
+        }
+        if state == nil {
+            if seg.payload.isEmpty && seg.missingPayload == 0 && !seg.flags.contains(.syn) {
+                // ACKs, FINs or RSTs of a connection we never saw carry nothing to analyse.
+                stats.strayTCPSegments += 1
+                return
+            }
+            let s = FlowState(data: FlowData(id: nextID, input: input, a: seg.source, b: seg.destination,
+                                             frame: frame, time: time, limits: limits))
+            nextID += 1
+            stats.connections += 1
+            table[key] = s
+            state = s
+            if table.count > limits.maxConnections { evictForLimit(now: time, protecting: key) }
+        }
+        guard let s = state, let d = s.data else { return }
+        s.lastSeen = time.timeInterval
+        handle(seg, in: d, frame: frame, time: time)
+        if d.closedAt != nil && s.closedAt == nil { s.closedAt = time.timeInterval }
+
+        segmentsSinceSweep += 1
+        if segmentsSinceSweep >= 4096 || time.timeInterval - lastSweep >= 1 {
+            sweep(now: time)
+        }
+    }
+
+    /// End of input: every connection still open is finished and reported.
+    public func finishAll(reason: String = "end of capture") {
+        let states = table.values.compactMap { s -> FlowData? in s.data }.sorted { $0.id < $1.id }
+        for d in states { finalize(d, reason: reason) }
+        table.removeAll()
+    }
+
+    // MARK: - Per segment
+
+    private func handle(_ seg: TCPSegment, in d: FlowData, frame: Int, time: Timestamp) {
+        let dir = seg.source == d.endpoints[0] ? 0 : 1
+        d.lastFrame = frame
+        d.lastTime = time
+        d.sawDirection[dir] = true
+        if d.macs[dir] == nil, let m = seg.sourceMAC { d.macs[dir] = m }
+        if d.vlanIDs.isEmpty {
+            if let o = seg.vlanIDs.outer { d.vlanIDs.append(o) }
+            if let i = seg.vlanIDs.inner { d.vlanIDs.append(i) }
+        }
+        let flags = seg.flags
+        if flags.contains(.syn) {
+            if flags.contains(.ack) {
+                if d.synAck == nil { d.synAck = RawSignal(frame: frame, time: time, dir: dir) }
+                d.decideRole(clientDir: 1 - dir, basis: .synAck)
+            } else {
+                d.synCount += 1
+                if d.syn == nil { d.syn = RawSignal(frame: frame, time: time, dir: dir) }
+                d.decideRole(clientDir: dir, basis: .syn)
+            }
+            d.entry(frame, time, dir, flags.contains(.ack) ? .synAck : .syn)
+        }
+        var stats = d.dirStats[dir]
+        stats.segments += 1
+        stats.payloadBytes += seg.payload.count + seg.missingPayload
+        if seg.missingPayload > 0 {
+            stats.truncatedSegments += 1
+            stats.truncatedBytes += seg.missingPayload
+            if stats.firstTruncatedFrame == nil { stats.firstTruncatedFrame = frame }
+        }
+        d.dirStats[dir] = stats
+
+        // Payload into this direction's reassembler, then into its record stream.
+        if !seg.payload.isEmpty || flags.contains(.syn) || flags.contains(.fin) {
+            let before = d.reassembler[dir].nextSequence
+            d.reassembler[dir].segment(sequence: seg.sequence, flags: flags, payload: seg.payload, frame: frame, time: time) { ev in
+                self.deliver(ev, to: d, dir: dir)
+            }
+            if seg.missingPayload > 0, let b = before,
+               d.reassembler[dir].nextSequence == b &+ UInt32(truncatingIfNeeded: seg.payload.count) &+ (flags.contains(.syn) ? 1 : 0),
+               TCPReassembler.distance(b, seg.sequence) <= 0 {
+                // The snaplen cut this segment: its tail is known to be missing, not merely late.
+                d.reassembler[dir].declareMissing(bytes: seg.missingPayload, frame: frame, time: time) { ev in
+                    self.deliver(ev, to: d, dir: dir)
+                }
+            }
+        }
+        if flags.contains(.ack) {
+            d.reassembler[1 - dir].peerAcknowledged(seg.acknowledgement, frame: frame, time: time) { ev in
+                self.deliver(ev, to: d, dir: 1 - dir)
+            }
+        }
+        if flags.contains(.rst) {
+            if d.rsts.count < limits.maxSignals { d.rsts.append(RawSignal(frame: frame, time: time, dir: dir)) }
+            d.entry(frame, time, dir, .rst)
+            d.closedAt = time
+        }
+        if flags.contains(.fin) {
+            if !d.finDirs[dir] {
+                d.finDirs[dir] = true
+                if d.fins.count < limits.maxSignals { d.fins.append(RawSignal(frame: frame, time: time, dir: dir)) }
+                d.entry(frame, time, dir, .fin)
+            }
+            if d.finDirs[0] && d.finDirs[1] { d.closedAt = time }
+        }
+    }
+
+    private func deliver(_ ev: StreamEvent, to d: FlowData, dir: Int) {
+        switch ev {
+        case .data(let bytes, let frame, let time):
+            events.removeAll(keepingCapacity: true)
+            d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
+            for e in events { d.apply(e, dir: dir) }
+        case .gap(let bytes, let frame, let time):
+            d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame))
+            d.entry(frame, time, dir, .gap(bytes: bytes))
+            events.removeAll(keepingCapacity: true)
+            d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
+            for e in events { d.apply(e, dir: dir) }
+        }
+    }
+
+    // MARK: - Finishing
+
+    private func finalize(_ d: FlowData, reason: String) {
+        for dir in 0..<2 {
+            d.reassembler[dir].finish(frame: d.lastFrame, time: d.lastTime) { ev in self.deliver(ev, to: d, dir: dir) }
+        }
+        // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
+        if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }
+        emit(ConnectionSummarizer.summarize(d, endReason: reason))
+    }
+
+    private func sweep(now: Timestamp) {
+        segmentsSinceSweep = 0
+        let t = now.timeInterval
+        lastSweep = t
+        var finished: [FlowData] = []
+        var forget: [FlowKey] = []
+        for (key, s) in table {
+            if let d = s.data {
+                if let c = s.closedAt, t - c >= limits.closeLinger {
+                    finished.append(d); s.data = nil; s.lastSeen = t
+                } else if t - s.lastSeen >= limits.idleTimeout {
+                    d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
+                    stats.connectionsFinishedByIdle += 1
+                    finished.append(d); s.data = nil
+                }
+            } else if t - s.lastSeen >= limits.tombstoneTTL {
+                forget.append(key)
+            }
+        }
+        for k in forget { table.removeValue(forKey: k) }
+        finished.sort { $0.id < $1.id }
+        for d in finished { finalize(d, reason: d.endReasonOverride ?? "closed") }
+    }
+
+    private func evictForLimit(now: Timestamp, protecting: FlowKey) {
+        // Forget remembered flows first; then finish the least recently active open connections.
+        for (k, s) in table where s.data == nil { table.removeValue(forKey: k) }
+        guard table.count > limits.maxConnections else { return }
+        let excess = table.count - limits.maxConnections + limits.maxConnections / 10
+        let victims = table.filter { $0.key != protecting }.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(excess)
+        for (k, s) in victims {
+            if let d = s.data {
+                d.anomalies.append(Anomaly(.connectionLimit, frame: d.lastFrame,
+                    "finished early: more than \(limits.maxConnections) connections were open at once; later packets of this connection are not analysed"))
+                stats.connectionsFinishedByLimit += 1
+                finalize(d, reason: "connection table limit")
+            }
+            table.removeValue(forKey: k)
+        }
+    }
+}
+
+/// The table entry: the open connection's data, or a small tombstone once it has been reported.
+final class FlowState {
+    var data: FlowData?
+    var lastSeen: Double
+    var closedAt: Double?
+    init(data: FlowData) {
+        self.data = data
+        self.lastSeen = data.startTime.timeInterval
+    }
+}
+
+struct RawSignal { var frame: Int; var time: Timestamp; var dir: Int }
+struct RawGap { var dir: Int; var bytes: Int; var frame: Int }
+struct RawEntry { var frame: Int; var time: Timestamp; var dir: Int; var event: TranscriptEntry.Event }
+struct RawAlert {
+    var frame: Int; var time: Timestamp; var dir: Int
+    var level: AlertLevel?; var description: AlertDescription?
+    var encrypted: Bool; var recordLength: Int
+}
+struct RawRecord { var frame: Int; var dir: Int; var type: ContentType; var length: Int }

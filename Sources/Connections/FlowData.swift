@@ -1,0 +1,219 @@
+import WireCore
+import Packets
+import TLSWire
+
+/// Everything gathered about one open connection, by direction (0 = the first sender seen, 1 = the
+/// other). Roles (client/server) may be decided late, so facts are kept per direction and mapped
+/// to sides only when the connection is summarised.
+final class FlowData {
+    let id: Int
+    let input: Int
+    let endpoints: [Endpoint]
+    var macs: [EthernetAddress?] = [nil, nil]
+    var vlanIDs: [UInt16] = []
+    let startTime: Timestamp
+    let firstFrame: Int
+    var lastFrame: Int
+    var lastTime: Timestamp
+    let limits: TrackerLimits
+
+    var reassembler: [TCPReassembler]
+    var streams: [TLSRecordStream]
+    var sawDirection = [false, false]
+    var dirStats = [DirectionStats(), DirectionStats()]
+
+    var syn: RawSignal?
+    var synAck: RawSignal?
+    var synCount = 0
+    var rsts: [RawSignal] = []
+    var fins: [RawSignal] = []
+    var finDirs = [false, false]
+    var closedAt: Timestamp?
+    var gaps: [RawGap] = []
+    var endReasonOverride: String?
+
+    var clientDir: Int?
+    var roleBasis: RoleBasis?
+
+    var entries: [RawEntry] = []
+    var entriesTruncated = false
+    var anomalies: [Anomaly] = []
+
+    // TLS facts.
+    var sawTLS = false
+    var clientHello: Located<ClientHello>?
+    var clientHelloDir = 0
+    var retryClientHello: Located<ClientHello>?
+    var serverHello: Located<ServerHello>?
+    var helloRetryRequest: Located<ServerHello>?
+    var certificates: [(dir: Int, message: Located<CertificateMessage>)] = []
+    var certificateStatus: Located<CertificateStatus>?
+    var serverKeyExchange: Located<ServerKeyExchange>?
+    var certificateRequest: Located<CertificateRequest>?
+    var serverHelloDone: Located<Int>?
+    var clientKeyExchange: Located<ClientKeyExchange>?
+    var certificateVerify: Located<CertificateVerify>?
+    var ccs: [Located<Int>?] = [nil, nil]
+    var finished: [Located<Int>?] = [nil, nil]
+    var newSessionTickets = 0
+    var alerts: [RawAlert] = []
+    var records: [RawRecord] = []
+    var appDataRecords = [0, 0]
+    var appDataBytes = [0, 0]
+    var firstAppData: [Located<Int>?] = [nil, nil]
+    var heartbeats = 0
+    var malformed: [Located<String>] = []
+    var plaintext: [Located<[UInt8]>?] = [nil, nil]
+    var startTLSAfter: Int?
+
+    init(id: Int, input: Int, a: Endpoint, b: Endpoint, frame: Int, time: Timestamp, limits: TrackerLimits) {
+        self.id = id
+        self.input = input
+        self.endpoints = [a, b]
+        self.startTime = time
+        self.firstFrame = frame
+        self.lastFrame = frame
+        self.lastTime = time
+        self.limits = limits
+        self.reassembler = [TCPReassembler(limits: limits.reassembly), TCPReassembler(limits: limits.reassembly)]
+        self.streams = [TLSRecordStream(limits: limits.tlsStream), TLSRecordStream(limits: limits.tlsStream)]
+    }
+
+    /// Stronger evidence of who is the client overrides weaker: SYN > SYN-ACK > ClientHello > ServerHello.
+    func decideRole(clientDir dir: Int, basis: RoleBasis) {
+        let rank: [RoleBasis: Int] = [.syn: 4, .synAck: 3, .clientHello: 2, .serverHello: 1, .port: 0]
+        if let current = roleBasis, rank[current]! >= rank[basis]! { return }
+        clientDir = dir
+        roleBasis = basis
+    }
+
+    func entry(_ frame: Int, _ time: Timestamp, _ dir: Int, _ event: TranscriptEntry.Event) {
+        guard entries.count < limits.maxTranscriptEntries else {
+            if !entriesTruncated {
+                entriesTruncated = true
+                anomalies.append(Anomaly(.transcriptLimit, frame: frame,
+                                         "transcript cut at \(limits.maxTranscriptEntries) entries; later events are counted, not listed"))
+            }
+            return
+        }
+        entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event))
+    }
+
+    /// The direction currently believed to be the server's (for messages whose side is implied).
+    var serverDir: Int { 1 - (clientDir ?? 0) }
+
+    func apply(_ e: TLSEvent, dir: Int) {
+        let loc = { (v: Int) in Located(v, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
+        switch e.kind {
+        case .handshake(let message, let length):
+            sawTLS = true
+            apply(message, length: length, event: e, dir: dir)
+        case .malformedHandshake(let type, let length, let reason):
+            sawTLS = true
+            entry(e.frame, e.time, dir, .malformedHandshake(type, reason: reason))
+            malformed.append(Located("\(type) (\(length) bytes): \(reason)", frame: e.frame, firstFrame: e.firstFrame, time: e.time))
+            anomalies.append(Anomaly(.malformedHandshake, frame: e.frame, "\(type) message could not be decoded: \(reason)"))
+        case .encryptedHandshake(let length):
+            sawTLS = true
+            entry(e.frame, e.time, dir, .encryptedHandshake(length: length))
+            if ccs[dir] != nil && finished[dir] == nil { finished[dir] = loc(length) }
+        case .changeCipherSpec:
+            sawTLS = true
+            entry(e.frame, e.time, dir, .changeCipherSpec)
+            if ccs[dir] == nil { ccs[dir] = loc(1) }
+        case .alert(let level, let description):
+            sawTLS = true
+            entry(e.frame, e.time, dir, .alert(level: level, description: description))
+            if alerts.count < 16 {
+                alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: level, description: description,
+                                       encrypted: false, recordLength: 2))
+            }
+        case .encryptedAlert(let length):
+            sawTLS = true
+            entry(e.frame, e.time, dir, .encryptedAlert(length: length))
+            if alerts.count < 16 {
+                alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: nil, description: nil,
+                                       encrypted: true, recordLength: length))
+            }
+        case .applicationData(let length):
+            sawTLS = true
+            appDataRecords[dir] += 1
+            appDataBytes[dir] += length
+            if firstAppData[dir] == nil { firstAppData[dir] = loc(length) }
+            if serverHello != nil && records.count < limits.maxRecordSizes {
+                records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
+            }
+            // Runs of application data from one side are one transcript line.
+            if let last = entries.last, last.dir == dir, case .applicationData(let n, let b) = last.event {
+                entries[entries.count - 1].event = .applicationData(records: n + 1, bytes: b + length)
+            } else {
+                entry(e.frame, e.time, dir, .applicationData(records: 1, bytes: length))
+            }
+        case .heartbeat(let length):
+            heartbeats += 1
+            entry(e.frame, e.time, dir, .heartbeat(length: length))
+        case .notTLS(let preview):
+            if plaintext[dir] == nil { plaintext[dir] = Located(preview, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
+            entry(e.frame, e.time, dir, .plaintext(bytes: preview.count))
+        case .tlsAfterPlaintext(let bytes):
+            startTLSAfter = bytes
+            entry(e.frame, e.time, dir, .tlsAfterPlaintext(bytes: bytes))
+        case .resynchronized(let skipped):
+            entry(e.frame, e.time, dir, .resynchronized(skipped: skipped))
+            anomalies.append(Anomaly(.recordResync, frame: e.frame,
+                                     "TLS record framing recovered after skipping \(skipped) bytes"))
+        case .anomaly(let a):
+            if anomalies.count < 64 { anomalies.append(a) }
+        }
+    }
+
+    private func apply(_ message: HandshakeMessage, length: Int, event e: TLSEvent, dir: Int) {
+        func loc<T>(_ v: T) -> Located<T> { Located(v, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
+        switch message {
+        case .serverHello(let sh) where sh.isHelloRetryRequest:
+            entry(e.frame, e.time, dir, .helloRetryRequest)
+        default:
+            entry(e.frame, e.time, dir, .handshake(message.type, length: length))
+        }
+        switch message {
+        case .clientHello(let ch):
+            decideRole(clientDir: dir, basis: .clientHello)
+            if clientHello == nil {
+                clientHello = loc(ch)
+                clientHelloDir = dir
+            } else if retryClientHello == nil {
+                retryClientHello = loc(ch)
+            }
+        case .serverHello(let sh):
+            decideRole(clientDir: 1 - dir, basis: .serverHello)
+            if sh.isHelloRetryRequest {
+                if helloRetryRequest == nil { helloRetryRequest = loc(sh) }
+            } else if serverHello == nil {
+                serverHello = loc(sh)
+            }
+            // The peer's stream must parse its later messages with the negotiated layout.
+            let ctx = streams[dir].context
+            streams[1 - dir].adopt(context: ctx, tls13: streams[dir].isTLS13)
+        case .certificate(let cm):
+            if certificates.count < 4 { certificates.append((dir, loc(cm))) }
+        case .certificateStatus(let cs):
+            certificateStatus = loc(cs)
+        case .serverKeyExchange(let ske):
+            if serverKeyExchange == nil { serverKeyExchange = loc(ske) }
+        case .certificateRequest(let cr):
+            if certificateRequest == nil { certificateRequest = loc(cr) }
+        case .serverHelloDone:
+            if serverHelloDone == nil { serverHelloDone = loc(length) }
+        case .clientKeyExchange(let cke):
+            if clientKeyExchange == nil { clientKeyExchange = loc(cke) }
+        case .certificateVerify(let cv):
+            if certificateVerify == nil { certificateVerify = loc(cv) }
+        case .finished(let f):
+            if finished[dir] == nil { finished[dir] = loc(f.length) }
+        case .newSessionTicket:
+            newSessionTickets += 1
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import WireCore
+import Capture
+import Packets
+import TLSWire
+import Connections
+import X509Inspect
+import Diagnosis
+import Reports
+
+/// Options for one analysis run.
+public struct AnalysisOptions: Sendable {
+    public var trust: TrustConfiguration
+    public var limits = TrackerLimits()
+    public var profiles: [VendorProfile]
+    public var forcedProfile: VendorProfile?
+    public init(trust: TrustConfiguration, profiles: [VendorProfile], forcedProfile: VendorProfile? = nil) {
+        self.trust = trust; self.profiles = profiles; self.forcedProfile = forcedProfile
+    }
+}
+
+/// The one place the stages meet: capture → packets → TCP/TLS connections → certificates → diagnosis.
+public final class CaptureAnalysis {
+    public let options: AnalysisOptions
+    let certificates: CertificateAnalyzer
+    let diagnoser: Diagnoser
+
+    public init(options: AnalysisOptions, cache: CertificateCache) {
+        self.options = options
+        self.certificates = CertificateAnalyzer(trust: options.trust, cache: cache)
+        self.diagnoser = Diagnoser(profiles: options.profiles, forcedProfile: options.forcedProfile, trust: options.trust)
+    }
+
+    /// Certificates and rules for one connection.
+    public func analyze(_ c: Connection) -> AnalyzedConnection {
+        let (server, client) = certificates.analyze(c)
+        return diagnoser.diagnose(AnalyzedConnection(connection: c, serverChain: server, clientChain: client))
+    }
+
+    /// Reads one input and calls `onConnection` for each connection as it finishes (streaming).
+    public func run(path: String, input: Int, onConnection: (AnalyzedConnection) -> Void,
+                    progress: ((Int) -> Void)? = nil) -> InputResult {
+        var result = InputResult(path: path == "-" ? "<stdin>" : path)
+        let reader: PcapFileReader
+        do {
+            reader = try PcapFileReader(path: path)
+        } catch {
+            result.error = error
+            return result
+        }
+        var counters = PacketCounters()
+        var sawTLS = 0
+        var total = 0
+        var explained = 0
+        withoutActuallyEscaping(onConnection) { emit in
+            let tracker = ConnectionTracker(input: input, limits: options.limits) { c in
+                total += 1
+                if c.tls.sawTLS { sawTLS += 1 }
+                let ac = self.analyze(c)
+                if ac.findings.contains(where: { $0.severity >= .warning }) { explained += 1 }
+                emit(ac)
+            }
+            reader.forEachFrame { frame in
+                counters.frames += 1
+                if frame.isTruncated { counters.snaplenTruncatedFrames += 1 }
+                switch PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes, originalLength: frame.originalLength) {
+                case .tcp(let seg):
+                    counters.tcpSegments += 1
+                    tracker.process(seg, frame: frame.number, time: frame.timestamp)
+                case .other(let other):
+                    counters.count(other, frame: frame.number)
+                }
+                if let progress, counters.frames & 0xffff == 0 { progress(counters.frames) }
+            }
+            tracker.finishAll()
+            result.tracker = tracker.stats
+        }
+        result.info = reader.info
+        result.packets = counters
+        result.connections = total
+        result.tlsConnections = sawTLS
+        // "No TLS at all" is the finding only when no connection already explains itself (refused, plaintext SIP to 5061 …).
+        if sawTLS == 0 && explained == 0 {
+            result.findings.append(InputRules.noTLS(counters: counters, connections: total, frames: counters.frames))
+        }
+        return result
+    }
+}

@@ -1,0 +1,327 @@
+import WireCore
+import Packets
+import TLSWire
+import Connections
+import X509Inspect
+import Diagnosis
+
+/// Renders one analysed connection as the JSON object of the contract (DESIGN.md "Contracts",
+/// docs/schema/tlsdiag.schema.json). Field names follow Zeek ssl.log / ECS `tls.*` habits.
+public enum ConnectionJSON {
+    public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter) {
+        let c = ac.connection
+        let tls = c.tls
+        w.beginObject()
+        w.field("id", id)
+        w.field("input", c.input)
+        w.field("first_frame", c.firstFrame)
+        w.field("last_frame", c.lastFrame)
+        w.field("start_time", c.startTime.rfc3339)
+        w.field("end_time", c.endTime.rfc3339)
+        w.key("duration"); w.double((c.endTime.difference(from: c.startTime) * 1e6).rounded() / 1e6)
+        endpoint("client", c.client, c.clientMAC, &w)
+        endpoint("server", c.server, c.serverMAC, &w)
+        w.field("vlan", ints: c.vlanIDs)
+        w.field("role_basis", c.roleBasis.rawValue)
+        w.field("outcome", c.outcome.rawValue)
+        w.field("profile", ac.profile)
+        w.field("end_reason", c.endReason)
+
+        w.key("tls"); w.beginObject()
+        w.field("version", tls.version?.name ?? tls.version.map { Hex.code($0.rawValue) })
+        w.field("cipher", tls.cipher?.description)
+        w.field("server_name", tls.serverName)
+        w.field("alpn", tls.alpn)
+        w.field("group", tls.group?.description)
+        w.field("resumed", tls.serverHello == nil ? nil : tls.resumed)
+        w.field("established", c.established)
+        w.field("starttls_after_bytes", tls.startTLSAfterBytes)
+        if let ch = tls.clientHello { clientHello(ch, &w) } else { w.key("client_hello"); w.null() }
+        if let sh = tls.serverHello { serverHello("server_hello", sh, &w) } else { w.key("server_hello"); w.null() }
+        if let hrr = tls.helloRetryRequest { serverHello("hello_retry_request", hrr, &w) }
+        w.key("alerts"); w.beginArray()
+        for a in tls.alerts {
+            w.beginObject()
+            w.field("frame", a.frame)
+            w.field("sender", a.sender.rawValue)
+            w.field("level", a.level?.description)
+            w.field("description", a.description?.description)
+            w.field("encrypted", a.encrypted)
+            w.field("inferred", a.inferred)
+            w.field("record_length", a.recordLength)
+            w.field("during_handshake", a.duringHandshake)
+            w.field("after", a.after)
+            w.endObject()
+        }
+        w.endArray()
+        if let ske = tls.serverKeyExchange {
+            w.key("server_key_exchange"); w.beginObject()
+            w.field("frame", ske.frame)
+            w.field("kind", ske.value.kind)
+            w.field("curve", ske.value.namedCurve?.description)
+            w.field("dh_bits", ske.value.dhPrimeBits)
+            w.field("signature_algorithm", ske.value.signatureScheme?.description)
+            w.endObject()
+        }
+        w.field("server_certificate_frame", tls.serverCertificate?.frame)
+        certificates("server_certificates", ac.serverChain, tls.serverCertificate?.value.certificates, &w)
+        chain("server_chain", ac.serverChain, &w)
+        w.field("client_certificate_requested", tls.certificateRequest != nil)
+        if let cr = tls.certificateRequest {
+            w.key("certificate_request"); w.beginObject()
+            w.field("frame", cr.frame)
+            w.field("certificate_types", ints: cr.value.certificateTypes)
+            w.field("signature_algorithms", strings: cr.value.signatureAlgorithms.map(\.description))
+            w.field("certificate_authorities", strings: cr.value.certificateAuthorities.map { DistinguishedName.rfc4514(der: $0) ?? "<undecodable \($0.count)-byte name>" })
+            w.endObject()
+        }
+        let sent: String = tls.clientCertificate.map { $0.value.isEmpty ? "empty" : "present" } ?? "none"
+        w.field("client_certificate_sent", sent)
+        w.field("client_certificate_frame", tls.clientCertificate?.frame)
+        if tls.clientCertificate == nil { w.key("client_certificates"); w.null() }
+        else { certificates("client_certificates", ac.clientChain, tls.clientCertificate?.value.certificates, &w) }
+        chain("client_chain", ac.clientChain, &w)
+        if let inf = c.tls13 {
+            w.key("tls13_inference"); w.beginObject()
+            w.field("client_flight", inf.clientFlight.rawValue)
+            w.field("client_flight_frame", inf.clientFlightFrame)
+            w.field("server_alert_frame", inf.serverAlertAfterClientFlight)
+            w.field("data_after_client_flight", inf.dataAfterClientFlight)
+            w.endObject()
+        }
+        w.key("records"); w.beginObject()
+        w.field("client_application_data_records", tls.clientAppDataRecords)
+        w.field("server_application_data_records", tls.serverAppDataRecords)
+        w.field("client_application_data_bytes", tls.clientAppDataBytes)
+        w.field("server_application_data_bytes", tls.serverAppDataBytes)
+        w.field("new_session_tickets", tls.newSessionTickets)
+        w.field("heartbeats", tls.heartbeats)
+        w.endObject()
+        w.endObject() // tls
+
+        w.key("plaintext"); w.beginObject()
+        plaintext("client", tls.clientPlaintext, tls.clientPlaintextBytes, &w)
+        plaintext("server", tls.serverPlaintext, tls.serverPlaintextBytes, &w)
+        w.endObject()
+
+        tcp(c.tcp, &w)
+
+        w.key("transcript"); w.beginArray()
+        for e in c.transcript {
+            w.beginObject()
+            w.field("frame", e.frame)
+            w.field("time", e.time.rfc3339)
+            w.field("sender", e.sender.rawValue)
+            let (name, detail) = TranscriptText.describe(e.event)
+            w.field("event", name)
+            if let detail { w.field("detail", detail) }
+            w.endObject()
+        }
+        w.endArray()
+        w.field("transcript_truncated", c.transcriptTruncated)
+
+        w.key("anomalies"); w.beginArray()
+        for a in c.anomalies {
+            w.beginObject()
+            w.field("kind", a.kind.rawValue)
+            w.field("frame", a.frame)
+            w.field("detail", a.detail)
+            w.endObject()
+        }
+        w.endArray()
+
+        w.key("findings"); w.beginArray()
+        for f in ac.findings { finding(f, &w) }
+        w.endArray()
+        w.endObject()
+    }
+
+    static func endpoint(_ key: String, _ e: Endpoint, _ mac: EthernetAddress?, _ w: inout JSONWriter) {
+        w.key(key); w.beginObject()
+        w.field("ip", e.ip.description)
+        w.field("port", Int(e.port))
+        w.field("mac", mac.flatMap { $0.isZero ? nil : $0.description })
+        if let m = mac, !m.isZero {
+            w.field("vendor", OUITable.vendor(forOUI: String(m.description.prefix(8))))
+        }
+        w.endObject()
+    }
+
+    static func clientHello(_ ch: Located<ClientHello>, _ w: inout JSONWriter) {
+        let h = ch.value
+        w.key("client_hello"); w.beginObject()
+        w.field("frame", ch.frame)
+        w.field("first_frame", ch.firstFrame)
+        w.field("legacy_version", h.legacyVersion.description)
+        w.field("versions", strings: h.offeredVersions.map(\.description))
+        w.field("highest_version", h.highestVersion.description)
+        w.field("cipher_suites", strings: h.cipherSuites.map(\.description))
+        w.field("compression_methods", ints: h.compressionMethods)
+        w.field("extensions", strings: h.extensions.map(\.type.description))
+        w.field("groups", strings: h.supportedGroups.map(\.description))
+        w.field("key_share_groups", strings: h.keyShareGroups.map(\.description))
+        w.field("signature_algorithms", strings: h.signatureAlgorithms.map(\.description))
+        w.field("signature_algorithms_cert", strings: h.signatureAlgorithmsCert.map(\.description))
+        w.field("alpn", strings: h.alpnProtocols)
+        w.field("ec_point_formats", ints: h.ecPointFormats)
+        w.field("server_name", h.serverName)
+        w.field("session_id_length", h.sessionID.count)
+        w.field("session_ticket", h.hasSessionTicket)
+        w.field("sslv2_compatible", h.isSSLv2Compatible)
+        w.field("gmt_unix_time", Int(h.gmtUnixTime))
+        w.field("extension_errors", strings: h.extensionErrors)
+        w.endObject()
+    }
+
+    static func serverHello(_ key: String, _ sh: Located<ServerHello>, _ w: inout JSONWriter) {
+        let h = sh.value
+        w.key(key); w.beginObject()
+        w.field("frame", sh.frame)
+        w.field("legacy_version", h.legacyVersion.description)
+        w.field("version", h.negotiatedVersion.description)
+        w.field("cipher", h.cipherSuite.description)
+        w.field("compression_method", Int(h.compressionMethod))
+        w.field("extensions", strings: h.extensions.map(\.type.description))
+        w.field("key_share_group", h.keyShareGroup?.description)
+        w.field("alpn", h.alpnProtocol)
+        w.field("session_id_length", h.sessionID.count)
+        w.field("extension_errors", strings: h.extensionErrors)
+        w.endObject()
+    }
+
+    static func certificates(_ key: String, _ report: ChainReport?, _ ders: [[UInt8]]?, _ w: inout JSONWriter) {
+        w.key(key); w.beginArray()
+        if let report {
+            for (i, cert) in report.certificates.enumerated() { certificate(cert, index: i, &w) }
+        } else if let ders {
+            for (i, d) in ders.enumerated() { certificate(SentCertificate(der: d, summary: nil, decodeError: nil), index: i, &w) }
+        }
+        w.endArray()
+    }
+
+    static func certificate(_ cert: SentCertificate, index: Int, _ w: inout JSONWriter) {
+        w.beginObject()
+        w.field("index", index)
+        w.field("length", cert.der.count)
+        if let s = cert.summary {
+            w.field("sha256", s.sha256)
+            w.field("sha1", s.sha1)
+            w.field("subject", s.subject)
+            w.field("issuer", s.issuer)
+            w.field("serial", s.serial)
+            w.field("not_before", s.notBefore.rfc3339Seconds)
+            w.field("not_after", s.notAfter.rfc3339Seconds)
+            w.field("san", strings: s.subjectAltNames.map(\.description))
+            w.field("key_type", s.keyType)
+            w.field("key_bits", s.keyBits)
+            w.field("curve", s.curve)
+            w.field("signature_algorithm", s.signatureAlgorithm)
+            w.field("is_ca", s.isCA)
+            w.field("self_signed", s.isSelfSigned)
+            w.field("key_usage", strings: s.keyUsage)
+            w.field("extended_key_usage", strings: s.extendedKeyUsage)
+            w.field("subject_key_id", s.subjectKeyIdentifier)
+            w.field("authority_key_id", s.authorityKeyIdentifier)
+        } else {
+            w.field("sha256", nil as String?)
+            w.field("decode_error", cert.decodeError ?? "not decoded")
+        }
+        w.endObject()
+    }
+
+    static func chain(_ key: String, _ r: ChainReport?, _ w: inout JSONWriter) {
+        w.key(key)
+        guard let r else { w.null(); return }
+        w.beginObject()
+        w.field("frame", r.frame)
+        w.field("verdict", r.verdict.status.rawValue)
+        w.field("store", r.verdict.storeLabel)
+        w.field("judged_at", r.judgedAt.rfc3339Seconds)
+        w.field("openssl_error", r.verdict.opensslError.map { Int($0) })
+        w.field("openssl_error_text", r.verdict.opensslErrorText)
+        w.key("issues"); w.beginArray()
+        for i in r.verdict.issues {
+            w.beginObject()
+            w.field("kind", i.kind.rawValue)
+            w.field("certificate_index", i.certificateIndex)
+            w.field("detail", i.detail)
+            w.field("missing_issuer", i.missingIssuer)
+            w.field("missing_issuer_key_id", i.missingIssuerKeyID)
+            w.endObject()
+        }
+        w.endArray()
+        if r.sender == .server {
+            w.key("hostname"); w.beginObject()
+            w.field("name", r.hostnameChecked)
+            w.field("source", r.hostnameSource)
+            w.field("matches", r.hostnameMatches)
+            w.endObject()
+        } else {
+            w.key("device"); w.beginObject()
+            w.field("certificate_mac", r.certificateMAC?.description)
+            w.field("frame_mac", r.frameMAC?.description)
+            w.field("match", (r.certificateMAC != nil && r.frameMAC != nil) ? (r.certificateMAC == r.frameMAC) : nil)
+            w.field("vendor", r.certificateMAC?.vendor)
+            w.endObject()
+            w.field("acceptable_ca_match", r.acceptableCAMatch)
+        }
+        w.endObject()
+    }
+
+    static func plaintext(_ key: String, _ p: Located<[UInt8]>?, _ bytes: Int, _ w: inout JSONWriter) {
+        w.key(key)
+        guard let p else { w.null(); return }
+        w.beginObject()
+        w.field("frame", p.frame)
+        w.field("bytes", bytes)
+        w.field("protocol", PlaintextProtocol.guess(p.value))
+        w.field("preview", PlaintextProtocol.printable(p.value))
+        w.endObject()
+    }
+
+    static func tcp(_ t: TCPSummary, _ w: inout JSONWriter) {
+        w.key("tcp"); w.beginObject()
+        w.field("syn_frame", t.syn?.frame)
+        w.field("syn_count", t.synCount)
+        w.field("syn_ack_frame", t.synAck?.frame)
+        w.field("started_before_capture", t.startedBeforeCapture)
+        for (k, list) in [("fins", t.fins), ("rsts", t.rsts)] {
+            w.key(k); w.beginArray()
+            for s in list { w.beginObject(); w.field("frame", s.frame); w.field("sender", s.sender.rawValue); w.endObject() }
+            w.endArray()
+        }
+        for (k, s, seen) in [("client", t.client, t.sawClientPackets), ("server", t.server, t.sawServerPackets)] {
+            w.key(k); w.beginObject()
+            w.field("seen", seen)
+            w.field("segments", s.segments)
+            w.field("payload_bytes", s.payloadBytes)
+            w.field("retransmitted_segments", s.retransmittedSegments)
+            w.field("out_of_order_segments", s.outOfOrderSegments)
+            w.field("gap_bytes", s.gapBytes)
+            w.field("gaps", s.gapCount)
+            w.field("snaplen_truncated_segments", s.truncatedSegments)
+            w.endObject()
+        }
+        w.endObject()
+    }
+
+    public static func finding(_ f: Finding, _ w: inout JSONWriter) {
+        w.beginObject()
+        w.field("rule", f.rule.rawValue)
+        w.field("severity", f.severity.rawValue)
+        w.field("confidence", f.confidence.rawValue)
+        w.field("title", f.title)
+        w.field("explanation", f.explanation)
+        w.field("remediation", f.remediation)
+        w.field("frames", ints: f.frames)
+        w.field("side_at_fault", f.sideAtFault?.rawValue)
+        w.field("follows_from", f.followsFrom?.rawValue)
+        w.field("confidence_note", f.confidenceNote)
+        w.key("evidence"); w.beginArray()
+        for e in f.evidence {
+            w.beginObject(); w.field("label", e.label); w.field("value", e.value); w.field("frame", e.frame); w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+    }
+}

@@ -1,0 +1,128 @@
+import WireCore
+import Capture
+import Diagnosis
+
+public enum ToolInfo {
+    public static let name = "tlsdiag"
+    public static let version = "0.1.0"
+    public static let schemaVersion = "1"
+}
+
+/// `--format json`: one document. Connections are streamed into the `connections` array as they
+/// finish (memory stays flat); `inputs` and `summary` follow it (JSON object order is free).
+public final class JSONReport: ReportRenderer {
+    let out: OutputSink
+    var writer = JSONWriter(pretty: false, capacity: 1 << 16)
+    var nextID = 1
+    var first = true
+    var counts: [String: Int] = [:]
+    var ruleCounts: [String: Int] = [:]
+    public let pretty: Bool
+
+    public init(out: OutputSink, pretty: Bool = false) {
+        self.out = out
+        self.pretty = pretty
+    }
+
+    public func begin() {
+        out.write("{\"schema_version\":\"\(ToolInfo.schemaVersion)\",\"tool\":{\"name\":\"\(ToolInfo.name)\",\"version\":\"\(ToolInfo.version)\"},\"connections\":[")
+    }
+
+    public func connection(_ ac: AnalyzedConnection) {
+        writer.reset()
+        ConnectionJSON.write(ac, id: nextID, to: &writer)
+        nextID += 1
+        if !first { out.write([44]) }
+        out.write([10])
+        first = false
+        out.write(writer.bytes)
+        counts[ac.connection.outcome.rawValue, default: 0] += 1
+        for f in ac.findings { ruleCounts[f.rule.rawValue, default: 0] += 1 }
+    }
+
+    public func finish(inputs: [InputResult]) {
+        out.write("\n],\"inputs\":")
+        var w = JSONWriter()
+        InputJSON.write(inputs, to: &w)
+        out.write(w.bytes)
+        w.reset()
+        w.beginObject()
+        w.field("connections", nextID - 1)
+        w.key("outcomes"); w.beginObject()
+        for (k, v) in counts.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        w.endObject()
+        w.key("rules"); w.beginObject()
+        for (k, v) in ruleCounts.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        w.endObject()
+        w.endObject()
+        out.write(",\"summary\":")
+        out.write(w.bytes)
+        out.write("}\n")
+        out.flush()
+    }
+}
+
+/// `--format jsonl`: one connection object per line, written the moment the connection finishes.
+public final class JSONLinesReport: ReportRenderer {
+    let out: OutputSink
+    var writer = JSONWriter(capacity: 1 << 16)
+    var nextID = 1
+    public init(out: OutputSink) { self.out = out }
+    public func begin() {}
+    public func connection(_ ac: AnalyzedConnection) {
+        writer.reset()
+        ConnectionJSON.write(ac, id: nextID, to: &writer)
+        nextID += 1
+        out.write(writer.bytes)
+        out.write([10])
+        out.flush()
+    }
+    public func finish(inputs: [InputResult]) { out.flush() }
+}
+
+public enum InputJSON {
+    public static func write(_ inputs: [InputResult], to w: inout JSONWriter) {
+        w.beginArray()
+        for r in inputs {
+            w.beginObject()
+            w.field("path", r.path)
+            if let e = r.error {
+                w.field("error", e.reason)
+                w.field("error_code", e.code.rawValue)
+            }
+            if let i = r.info {
+                w.field("format", i.format.rawValue)
+                w.field("link_types", strings: i.linkTypes.map(\.description))
+                w.field("frames", i.frames)
+                w.field("first_time", i.firstTime?.rfc3339)
+                w.field("last_time", i.lastTime?.rfc3339)
+                w.field("snaplen", i.snaplen)
+                w.field("read_problem", i.readProblem)
+            }
+            w.field("connections", r.connections)
+            w.field("tls_connections", r.tlsConnections)
+            w.key("packets"); w.beginObject()
+            w.field("tcp_segments", r.packets.tcpSegments)
+            w.field("udp_datagrams", r.packets.udpDatagrams)
+            w.field("ip_fragments", r.packets.ipFragments)
+            w.field("other_ip", r.packets.otherIP)
+            w.field("non_ip", r.packets.nonIP)
+            w.field("malformed", r.packets.malformed)
+            w.field("snaplen_truncated_frames", r.packets.snaplenTruncatedFrames)
+            w.field("stray_tcp_segments", r.tracker.strayTCPSegments)
+            w.field("connections_finished_by_limit", r.tracker.connectionsFinishedByLimit)
+            w.field("connections_finished_idle", r.tracker.connectionsFinishedByIdle)
+            w.endObject()
+            w.key("anomalies"); w.beginArray()
+            for a in r.packets.malformedExamples + r.packets.fragmentExamples {
+                w.beginObject(); w.field("kind", a.kind.rawValue); w.field("frame", a.frame); w.field("detail", a.detail); w.endObject()
+            }
+            w.endArray()
+            w.key("findings"); w.beginArray()
+            for f in r.findings { ConnectionJSON.finding(f, &w) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+    }
+}
