@@ -13,3 +13,8 @@ int   ctls_X509_STORE_CTX_chain_len(X509_STORE_CTX *ctx) {
 }
 const unsigned long ctls_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;
 const unsigned long ctls_XN_FLAG_ONELINE = XN_FLAG_ONELINE;
+
+int   ctls_sk_GENERAL_NAME_num(const STACK_OF(GENERAL_NAME) *sk) { return sk_GENERAL_NAME_num(sk); }
+GENERAL_NAME *ctls_sk_GENERAL_NAME_value(const STACK_OF(GENERAL_NAME) *sk, int i) { return sk_GENERAL_NAME_value(sk, i); }
+int   ctls_sk_ASN1_OBJECT_num(const STACK_OF(ASN1_OBJECT) *sk) { return sk_ASN1_OBJECT_num(sk); }
+ASN1_OBJECT *ctls_sk_ASN1_OBJECT_value(const STACK_OF(ASN1_OBJECT) *sk, int i) { return sk_ASN1_OBJECT_value(sk, i); }

@@ -16,4 +16,10 @@ void  ctls_openssl_free(void *p);
 int   ctls_X509_STORE_CTX_chain_len(X509_STORE_CTX *ctx);
 extern const unsigned long ctls_XN_FLAG_RFC2253;
 extern const unsigned long ctls_XN_FLAG_ONELINE;
+
+/* GENERAL_NAMES (subjectAltName) and EXTENDED_KEY_USAGE are typed stacks. */
+int   ctls_sk_GENERAL_NAME_num(const STACK_OF(GENERAL_NAME) *sk);
+GENERAL_NAME *ctls_sk_GENERAL_NAME_value(const STACK_OF(GENERAL_NAME) *sk, int i);
+int   ctls_sk_ASN1_OBJECT_num(const STACK_OF(ASN1_OBJECT) *sk);
+ASN1_OBJECT *ctls_sk_ASN1_OBJECT_value(const STACK_OF(ASN1_OBJECT) *sk, int i);
 #endif

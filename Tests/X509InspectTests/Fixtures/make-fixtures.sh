@@ -4,7 +4,7 @@
 # is fixed with `openssl ca -startdate/-enddate`. Private keys are thrown away.
 #
 #   Example Root A ─ Example Intermediate A ─ sip.example.com (+ expired, not-yet-valid, SHA-1,
-#                  │                         RSA-1024, clientAuth-only, CN-only, EC P-256 leaves)
+#                  │                         RSA-1024, clientAuth-only, CN-only, CN-not-in-SAN, EC P-256 leaves)
 #                  │                        └ Example Intermediate A2 ─ deep.example.com
 #                  └ direct.example.com (leaf without intermediate)
 #   Vendor Root CA ─ Vendor Device CA (pathlen 0) ─ CN=00:22:ee:09:00:45 (clientAuth device cert)
@@ -79,6 +79,13 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[ server_cn_differs ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:new.example.com
 [ self_signed_server ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -152,6 +159,8 @@ LEAF_DNS=client.example.com;     key clientonly rsa 2048
 cert clientonly intA "/O=Example/CN=client.example.com" client_only 1007 $FROM $TO
 key cnonly rsa 2048
 cert cnonly intA "/O=Example/CN=cnonly.example.com" server_cn_only 1008 $FROM $TO
+key sancn rsa 2048
+cert sancn intA "/O=Example/CN=legacy.example.com" server_cn_differs 100b $FROM $TO
 LEAF_DNS=ec.example.com;         key ec ec prime256v1
 cert ec intA "/O=Example/CN=ec.example.com" server_ec 1009 $FROM $TO
 LEAF_DNS=deep.example.com;       key deep rsa 2048
@@ -182,7 +191,7 @@ printf 'hello, this is not a certificate\n' > "$OUT/not-a-cert.txt"
 
 # What openssl itself says, so tests compare against an independent decoder.
 : > "$OUT/expected.txt"
-for n in rootA intA intA2 leaf leaf-direct selfsigned expired notyet sha1 rsa1024 clientonly cnonly ec deep \
+for n in rootA intA intA2 leaf leaf-direct selfsigned expired notyet sha1 rsa1024 clientonly cnonly sancn ec deep \
          vendorRoot vendorInt device unrelatedRoot; do
   sha256=$(openssl x509 -in "$OUT/$n.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
   sha1=$(openssl x509 -in "$OUT/$n.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')

@@ -1,0 +1,213 @@
+// The only file set that talks to OpenSSL directly. Every OpenSSL object lives in a final class
+// whose deinit frees it (STYLE principle 8); nothing here is public.
+import COpenSSL
+import CTLSShims
+import WireCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Owns one `X509 *` (one reference to it).
+final class OpenSSLCertificate {
+    let ref: OpaquePointer
+
+    /// Takes over one reference the caller already holds.
+    init(taking ref: OpaquePointer) { self.ref = ref }
+
+    /// Adds a reference of its own to a certificate somebody else owns.
+    init(retaining ref: OpaquePointer) {
+        X509_up_ref(ref)
+        self.ref = ref
+    }
+
+    deinit { X509_free(ref) }
+
+    /// `d2i_X509` that must consume every byte. Never traps.
+    static func parse(der: [UInt8]) throws(X509InspectError) -> OpenSSLCertificate {
+        guard !der.isEmpty else { throw X509InspectError(.empty, "no bytes where a certificate should be") }
+        guard der.count <= CertificateDecoder.maximumSize else {
+            throw X509InspectError(.tooLarge, "\(der.count) bytes is more than the \(CertificateDecoder.maximumSize)-byte limit for one certificate")
+        }
+        var consumed = 0
+        let x: OpaquePointer? = der.withUnsafeBufferPointer { buf in
+            var p: UnsafePointer<UInt8>? = buf.baseAddress
+            let r = d2i_X509(nil, &p, buf.count)
+            if let p, let base = buf.baseAddress { consumed = p - base }
+            return r
+        }
+        guard let x else {
+            throw X509InspectError(.malformedDER, "not a DER X.509 certificate (\(OpenSSLErrors.drain(or: "OpenSSL gave no reason")))")
+        }
+        OpenSSLErrors.clear()
+        guard consumed == der.count else {
+            X509_free(x)
+            throw X509InspectError(.trailingData, "\(der.count - consumed) bytes after the end of the certificate (\(consumed) bytes)")
+        }
+        return OpenSSLCertificate(taking: x)
+    }
+
+    /// DER as OpenSSL re-encodes it (for certificates OpenSSL handed us, e.g. a built chain).
+    var der: [UInt8] { Self.der(of: ref) }
+
+    static func der(of ref: OpaquePointer) -> [UInt8] {
+        let n = i2d_X509(ref, nil)
+        guard n > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(n))
+        let written = out.withUnsafeMutableBufferPointer { buf -> Int32 in
+            var p: UnsafeMutablePointer<UInt8>? = buf.baseAddress
+            return i2d_X509(ref, &p)
+        }
+        return written == n ? out : []
+    }
+
+    /// `X509_check_issued(issuer, self) == X509_V_OK`: names chain and, when present, the key ids agree.
+    func isIssued(by issuer: OpenSSLCertificate) -> Bool {
+        X509_check_issued(issuer.ref, ref) == X509_V_OK
+    }
+}
+
+/// Owns one `X509_STORE *`, filled once and then only read (OpenSSL locks its lookups, so
+/// concurrent verifications may share it).
+final class OpenSSLStore: @unchecked Sendable {
+    let ref: OpaquePointer
+    /// SHA-256 of each certificate put in the store.
+    let fingerprints: Set<String>
+
+    init(certificates: [CertificateSummary]) {
+        ref = X509_STORE_new()!   // only fails when out of memory
+        var prints = Set<String>()
+        for summary in certificates where !prints.contains(summary.sha256) {
+            guard let cert = try? OpenSSLCertificate.parse(der: summary.der) else { continue }
+            if X509_STORE_add_cert(ref, cert.ref) == 1 { prints.insert(summary.sha256) }  // the store takes its own reference
+        }
+        OpenSSLErrors.clear()
+        fingerprints = prints
+    }
+
+    deinit { X509_STORE_free(ref) }
+}
+
+/// Owns one memory `BIO *`.
+final class MemoryBIO {
+    let ref: OpaquePointer
+
+    init() { ref = BIO_new(BIO_s_mem())! }   // only fails when out of memory
+    deinit { BIO_free(ref) }
+
+    /// Everything written to the BIO so far, as UTF-8 (invalid sequences replaced).
+    func drainString() -> String {
+        let pending = BIO_ctrl_pending(ref)
+        guard pending > 0 else { return "" }
+        var buf = [UInt8](repeating: 0, count: pending)
+        let n = buf.withUnsafeMutableBytes { BIO_read(ref, $0.baseAddress, Int32(pending)) }
+        return String(decoding: buf.prefix(max(0, Int(n))), as: UTF8.self)
+    }
+}
+
+enum OpenSSLErrors {
+    /// Empties this thread's OpenSSL error queue and returns its first entry as text.
+    static func drain(or fallback: String) -> String {
+        var first: String?
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            if first == nil {
+                let lib = ERR_lib_error_string(code).map { String(cString: $0) }
+                let reason = ERR_reason_error_string(code).map { String(cString: $0) }
+                switch (lib, reason) {
+                case let (l?, r?): first = "\(l): \(r)"
+                case let (nil, r?): first = r
+                default: first = "OpenSSL error \(Hex.code(UInt32(truncatingIfNeeded: code)))"
+                }
+            }
+        }
+        return first ?? fallback
+    }
+
+    static func clear() { ERR_clear_error() }
+}
+
+enum OpenSSLText {
+    /// RFC 4514 text of an `X509_NAME *`: OpenSSL's `XN_FLAG_RFC2253`, except that non-ASCII
+    /// characters stay UTF-8 instead of becoming `\C3\A9` escapes.
+    static func rfc4514(name: OpaquePointer) -> String {
+        let bio = MemoryBIO()
+        let flags = ctls_XN_FLAG_RFC2253 & ~UInt(ASN1_STRFLGS_ESC_MSB)
+        _ = X509_NAME_print_ex(bio.ref, name, 0, flags)
+        return bio.drainString()
+    }
+
+    /// The last (most specific) entry of `nid` in a name, as UTF-8.
+    static func lastEntry(of name: OpaquePointer, nid: Int32) -> String? {
+        var index: Int32 = -1
+        var last: Int32 = -1
+        while true {
+            index = X509_NAME_get_index_by_NID(name, nid, index)
+            if index < 0 { break }
+            last = index
+        }
+        guard last >= 0, let entry = X509_NAME_get_entry(name, last),
+              let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
+        return utf8(asn1String: UnsafePointer(data))
+    }
+
+    static func utf8(asn1String: UnsafePointer<ASN1_STRING>) -> String? {
+        var out: UnsafeMutablePointer<UInt8>?
+        let n = ASN1_STRING_to_UTF8(&out, asn1String)
+        guard n >= 0, let out else { OpenSSLErrors.clear(); return nil }
+        defer { ctls_openssl_free(out) }
+        return String(decoding: UnsafeBufferPointer(start: out, count: Int(n)), as: UTF8.self)
+    }
+
+    /// Raw bytes of an ASN1_STRING / ASN1_OCTET_STRING / ASN1_INTEGER.
+    static func bytes(asn1String: UnsafePointer<ASN1_STRING>) -> [UInt8] {
+        let n = Int(ASN1_STRING_length(asn1String))
+        guard n > 0, let p = ASN1_STRING_get0_data(asn1String) else { return [] }
+        return Array(UnsafeBufferPointer(start: p, count: n))
+    }
+
+    /// Dotted OID, or OpenSSL's short name when it has one and `numeric` is false.
+    static func object(_ obj: OpaquePointer, numeric: Bool) -> String {
+        var buf = [CChar](repeating: 0, count: 128)
+        let n = OBJ_obj2txt(&buf, Int32(buf.count), obj, numeric ? 1 : 0)
+        guard n > 0 else { return "?" }
+        return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }   // NUL-terminated by OBJ_obj2txt
+    }
+
+    static func shortName(nid: Int32) -> String? {
+        guard nid != NID_undef, let p = OBJ_nid2sn(nid) else { return nil }
+        return String(cString: p)
+    }
+
+    static func longName(nid: Int32) -> String? {
+        guard nid != NID_undef, let p = OBJ_nid2ln(nid) else { return nil }
+        return String(cString: p)
+    }
+
+    /// Unix time of an ASN1_TIME (UTCTime or GeneralizedTime).
+    static func timestamp(_ t: UnsafePointer<ASN1_TIME>) -> Timestamp? {
+        var tmv = tm()
+        guard ASN1_TIME_to_tm(t, &tmv) == 1 else { OpenSSLErrors.clear(); return nil }
+        let secs = Timestamp.unix(year: Int(tmv.tm_year) + 1900, month: Int(tmv.tm_mon) + 1, day: Int(tmv.tm_mday),
+                                  hour: Int(tmv.tm_hour), minute: Int(tmv.tm_min), second: Int(tmv.tm_sec))
+        return Timestamp(seconds: secs, nanoseconds: 0)
+    }
+}
+
+enum Digest {
+    static func sha256(_ bytes: [UInt8]) -> String { hex(bytes, EVP_sha256()) }
+    static func sha1(_ bytes: [UInt8]) -> String { hex(bytes, EVP_sha1()) }
+
+    private static func hex(_ bytes: [UInt8], _ md: OpaquePointer?) -> String {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var len: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &out, &len, md, nil) }
+        guard ok == 1 else { OpenSSLErrors.clear(); return "" }
+        return Hex.encode(out.prefix(Int(len)))
+    }
+}

@@ -1,0 +1,220 @@
+import COpenSSL
+import CTLSShims
+import Foundation   // file and directory reading only
+
+/// The certificates one peer trusts, with a label a report can name it by.
+public struct TrustStore: Sendable {
+    /// How a report names it: "system store (/etc/ssl/certs/ca-certificates.crt)", "--client-trust ./trusted", ….
+    public var label: String
+    /// Distinct certificates (by SHA-256), in the order they were found.
+    public var certificates: [CertificateSummary] {
+        didSet { prepared = OpenSSLStore(certificates: certificates) }
+    }
+    /// Problems met while loading that did not stop it (a directory entry that was unreadable, a PEM block that
+    /// did not decode), one line each naming the file.
+    public var warnings: [String] = []
+
+    /// The same certificates as an OpenSSL store, built once and shared by every verification.
+    var prepared: OpenSSLStore
+
+    public init(label: String, certificates: [CertificateSummary]) {
+        var seen = Set<String>()
+        let unique = certificates.filter { seen.insert($0.sha256).inserted }
+        self.label = label
+        self.certificates = unique
+        self.prepared = OpenSSLStore(certificates: unique)
+    }
+
+    public static let empty = TrustStore(label: "empty trust store", certificates: [])
+
+    /// Whether the store holds exactly this certificate.
+    public func contains(sha256: String) -> Bool { prepared.fingerprints.contains(sha256) }
+
+    /// Certificates whose subject is `name` (RFC 4514 text as in `CertificateSummary.subject`).
+    public func certificates(withSubject name: String) -> [CertificateSummary] {
+        certificates.filter { $0.subject == name }
+    }
+
+    /// This store plus another's certificates, under a new label.
+    public func merged(with other: TrustStore, label: String) -> TrustStore {
+        var s = TrustStore(label: label, certificates: certificates + other.certificates)
+        s.warnings = warnings + other.warnings
+        return s
+    }
+
+    /// Largest single file read (a full Mozilla bundle is ~220 KB).
+    public static let maximumFileSize = 16 << 20
+
+    /// Each path: PEM file, bundle with many PEMs, DER/.cer/.crt, or a directory of such files (not recursive;
+    /// files in it that hold no certificate are skipped). A path that yields no certificate is an error.
+    public static func load(paths: [String], label: String) throws(TrustStoreError) -> TrustStore {
+        var all: [CertificateSummary] = []
+        var warnings: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw TrustStoreError(path: path, code: .notFound, "no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let names: [String]
+                do { names = try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+                catch { throw TrustStoreError(path: path, code: .unreadable, "cannot list the directory (\(error.localizedDescription))") }
+                var found = 0
+                for name in names where !name.hasPrefix(".") {
+                    let file = (path as NSString).appendingPathComponent(name)
+                    var sub: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: file, isDirectory: &sub), !sub.boolValue else { continue }
+                    do {
+                        let (certs, notes) = try certificates(inFile: file)
+                        all += certs
+                        found += certs.count
+                        warnings += notes
+                    } catch {
+                        if error.code == .unreadable || error.code == .tooLarge { warnings.append(error.description) }
+                        // .noCertificates: README files, keys, CRLs… are expected in a directory; skip quietly.
+                    }
+                }
+                guard found > 0 else {
+                    throw TrustStoreError(path: path, code: .noCertificates, "the directory holds no PEM or DER certificate")
+                }
+            } else {
+                let (certs, notes) = try certificates(inFile: path)
+                all += certs
+                warnings += notes
+            }
+        }
+        var store = TrustStore(label: label, certificates: all)
+        store.warnings = warnings
+        return store
+    }
+
+    /// Debian ca-certificates: /etc/ssl/certs/ca-certificates.crt, else the /etc/ssl/certs directory;
+    /// an empty store whose label says so when neither exists.
+    public static func system() -> TrustStore {
+        system(bundle: "/etc/ssl/certs/ca-certificates.crt", directory: "/etc/ssl/certs")
+    }
+
+    static func system(bundle: String, directory: String) -> TrustStore {
+        if let s = try? load(paths: [bundle], label: "system store (\(bundle))") { return s }
+        if let s = try? load(paths: [directory], label: "system store (\(directory))") { return s }
+        return TrustStore(label: "system store (missing: neither \(bundle) nor \(directory) holds certificates)", certificates: [])
+    }
+
+    /// Certificates in one file: every PEM CERTIFICATE / TRUSTED CERTIFICATE block, or the whole file as DER.
+    static func certificates(inFile path: String) throws(TrustStoreError) -> ([CertificateSummary], [String]) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) }
+        catch { throw TrustStoreError(path: path, code: .unreadable, "cannot read the file (\(error.localizedDescription))") }
+        guard data.count <= maximumFileSize else {
+            throw TrustStoreError(path: path, code: .tooLarge, "\(data.count) bytes is more than the \(maximumFileSize)-byte limit")
+        }
+        let bytes = [UInt8](data)
+        if bytes.isEmpty { throw TrustStoreError(path: path, code: .noCertificates, "the file is empty") }
+
+        if find(Array("-----BEGIN".utf8), in: bytes, from: 0) != nil {
+            let (ders, failure) = pemCertificates(bytes)
+            var notes: [String] = []
+            var out: [CertificateSummary] = []
+            for der in ders {
+                do { out.append(try CertificateDecoder.decode(der: der)) }
+                catch { notes.append("\(path): a certificate could not be decoded (\(error))") }
+            }
+            if let failure { notes.append("\(path): \(failure)") }
+            guard !out.isEmpty else {
+                throw TrustStoreError(path: path, code: .noCertificates,
+                                      failure.map { "no certificate could be read: \($0)" } ?? "the PEM file holds no CERTIFICATE block")
+            }
+            return (out, notes)
+        }
+        do { return ([try CertificateDecoder.decode(der: bytes)], []) }
+        catch {
+            throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate (\(error.reason))")
+        }
+    }
+
+    private static let certificateLabels: Set<String> = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]
+
+    /// DER of every certificate PEM block, in order, and one line per block that did not decode. Each block is
+    /// decoded on its own, so one damaged block in a bundle does not hide the ones after it; blocks of other
+    /// types (keys, CRLs) are skipped.
+    static func pemCertificates(_ bytes: [UInt8]) -> ([[UInt8]], String?) {
+        var ders: [[UInt8]] = []
+        var failures: [String] = []
+        var blockNumber = 0
+        for block in pemBlocks(bytes) where certificateLabels.contains(block.label) {
+            blockNumber += 1
+            let decoded: [UInt8]? = block.bytes.withUnsafeBytes { raw in
+                // BIO_new_mem_buf does not copy: all BIO work stays inside this closure.
+                guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+                defer { BIO_free(bio) }
+                guard let x = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else { return nil }
+                return OpenSSLCertificate(taking: x).der
+            }
+            if let decoded, !decoded.isEmpty {
+                ders.append(decoded)
+                OpenSSLErrors.clear()
+            } else {
+                failures.append("certificate block \(blockNumber) does not decode (\(OpenSSLErrors.drain(or: "bad PEM")))")
+            }
+        }
+        return (ders, failures.isEmpty ? nil : failures.joined(separator: "; "))
+    }
+
+    /// `-----BEGIN LABEL-----` … `-----END LABEL-----` spans, markers included.
+    static func pemBlocks(_ bytes: [UInt8]) -> [(label: String, bytes: [UInt8])] {
+        let begin = Array("-----BEGIN ".utf8), end = Array("-----END ".utf8), dashes = Array("-----".utf8)
+        var blocks: [(String, [UInt8])] = []
+        var i = 0
+        while let b = find(begin, in: bytes, from: i) {
+            let labelStart = b + begin.count
+            guard let labelEnd = find(dashes, in: bytes, from: labelStart) else { break }
+            let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
+            guard let e = find(end + Array(label.utf8) + dashes, in: bytes, from: labelEnd) else { break }
+            let stop = e + end.count + label.utf8.count + dashes.count
+            blocks.append((label, Array(bytes[b..<stop]) + [0x0a]))
+            i = stop
+        }
+        return blocks
+    }
+
+    private static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, hay.count >= needle.count, from <= hay.count - needle.count else { return nil }
+        var i = from
+        while i <= hay.count - needle.count {
+            if hay[i] == needle[0] {
+                var j = 1
+                while j < needle.count, hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+}
+
+/// Loading a trust store failed: names the path and the problem in one line.
+public struct TrustStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let notFound = Code(rawValue: "not_found")
+        public static let unreadable = Code(rawValue: "unreadable")
+        public static let tooLarge = Code(rawValue: "too_large")
+        public static let noCertificates = Code(rawValue: "no_certificates")
+    }
+
+    public var path: String
+    public var code: Code
+    public var reason: String
+
+    public init(path: String, code: Code, _ reason: String) {
+        self.path = path
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
