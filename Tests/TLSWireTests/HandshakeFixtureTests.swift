@@ -338,6 +338,16 @@ enum HandshakeFixtures {
         746c736469616720746573743117301506035504030c0e5465737420436c69656e74204341
         """)
 
+    /// anon12.pcap frame 6, handshake type 12, 36 bytes. srv `-nocert` (no -cert/-key/-cert_chain) `-tls1_2 -cipher AECDH-AES128-SHA:@SECLEVEL=0`; cli `-tls1_2 -cipher AECDH-AES128-SHA:@SECLEVEL=0`; suite 0xc018.
+    static let tls12ServerKeyExchangeAnonECDH = bytes("""
+        03001d207fb96ae9a348a3fedd3d76a19acc9dad36159eefa7b77f1639e816adca642742
+        """)
+
+    /// psk12.pcap frame 6, handshake type 12, 50 bytes. srv `-nocert -tls1_2 -psk 0123456789abcdef0123456789abcdef -psk_hint tlsdiag-hint -cipher ECDHE-PSK-AES128-CBC-SHA256`; cli the same -psk and -cipher; suite 0xc037.
+    static let tls12ServerKeyExchangeECDHEPSK = bytes("""
+        000c746c73646961672d68696e7403001d20098a29bf8a5993da7a379e9076ed331d0cbfc68be0cc5c4e444ed47a5a624a3a
+        """)
+
     /// bench.pcap frame 42, handshake type 1, 508 bytes. bench generator, see above.
     static let chromeClientHello = bytes("""
         0303dceae2260aa015efba34866af723c1bd13ffdd979b5c405a68306c42c091f3f520c8ed6e4b856f183ed62e5eb05c12a45a2b82c592e2

@@ -65,6 +65,51 @@ import WireCore
         }?.code == .trailingBytes)
     }
 
+    @Test func anonymousECDHServerKeyExchangeIsUnsigned() throws {
+        // 0xc018 = TLS_ECDH_anon_WITH_AES_128_CBC_SHA: the registry says ECDH / anon.
+        let s = try ske(HandshakeFixtures.tls12ServerKeyExchangeAnonECDH, version: .tls12, suite: 0xc018)
+        #expect(s.kind == "ecdhe")
+        #expect(s.namedCurve == .x25519 && s.publicKeyLength == 32)
+        #expect(s.signatureScheme == nil && s.signatureLength == nil)
+        let direct = try ServerKeyExchange.parse(HandshakeFixtures.tls12ServerKeyExchangeAnonECDH[...], keyExchange: "ECDH",
+                                                 anonymous: true, version: .tls12)
+        #expect(direct == s)
+        // Without the suite only signed layouts are sniffed, so it stays unknown rather than guessed.
+        #expect(try ske(HandshakeFixtures.tls12ServerKeyExchangeAnonECDH, version: .tls12).kind == "unknown")
+    }
+
+    @Test func ecdhePSKServerKeyExchangeCarriesTheIdentityHintFirst() throws {
+        // 0xc037 = TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256, server `-psk_hint tlsdiag-hint`.
+        let s = try ske(HandshakeFixtures.tls12ServerKeyExchangeECDHEPSK, version: .tls12, suite: 0xc037)
+        #expect(s.kind == "ecdhe_psk")
+        #expect(s.pskIdentityHint == "tlsdiag-hint")
+        #expect(s.namedCurve == .x25519)
+        #expect(s.signatureScheme == nil && s.signatureLength == nil)
+        let direct = try ServerKeyExchange.parse(HandshakeFixtures.tls12ServerKeyExchangeECDHEPSK[...], keyExchange: "ECDHE_PSK",
+                                                 anonymous: false, version: .tls12)
+        #expect(direct == s)
+    }
+
+    @Test func aStaticDHSuiteSendsNoServerKeyExchangeSoOneThatArrivesIsSniffed() throws {
+        // 0xc031 = TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256 (static ECDH): the ECDHE body is still recognised.
+        let s = try ske(HandshakeFixtures.tls12ServerKeyExchangeECDHE, version: .tls12, suite: 0xc031)
+        #expect(s.kind == "ecdhe" && s.namedCurve == .x25519 && s.signatureScheme?.rawValue == 0x0804)
+    }
+
+    @Test func explicitPrimeCurveParametersAreCheckedButNotNamed() throws {
+        // RFC 4492 explicit_prime with one-byte fields, then a point and a TLS 1.0 signature.
+        let one: [UInt8] = [1, 0x05]
+        let params: [UInt8] = [1] + one + one + one + one + one + one  // p, a, b, base, order, cofactor
+        let body = params + [2, 0x04, 0x01] + [0x00, 0x02, 0xaa, 0xbb]
+        let s = try ServerKeyExchange.parse(body[...], keyExchange: "ECDHE", anonymous: false, version: .tls10)
+        #expect(s.kind == "ecdhe" && s.curveType == 1 && s.namedCurve == nil)
+        #expect(s.publicKeyLength == 2 && s.signatureLength == 2)
+        var emptyOrder = body
+        emptyOrder[9] = 0  // order <1..2^8-1> emptied: now lengths disagree
+        #expect(decodeError { _ = try ServerKeyExchange.parse(emptyOrder[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) } != nil)
+        #expect(decodeError { _ = try ServerKeyExchange.parse(([7] + body.dropFirst())[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) }?.code == .invalidValue)
+    }
+
     @Test func anUnrecognisableServerKeyExchangeIsKeptAsUnknown() throws {
         let s = try ske([0xde, 0xad, 0xbe, 0xef, 0x00], version: .tls12)
         #expect(s.kind == "unknown")

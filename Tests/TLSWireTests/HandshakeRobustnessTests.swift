@@ -60,6 +60,8 @@ import WireCore
         add("tls12ServerKeyExchangeECDHE", .serverKeyExchange, F.tls12ServerKeyExchangeECDHE, [.tls12, nil], suite: 0xc030, .unknownKeyExchange)
         add("tls10ServerKeyExchangeECDHE", .serverKeyExchange, F.tls10ServerKeyExchangeECDHE, [.tls10, nil], suite: 0xc014, .unknownKeyExchange)
         add("tls12ServerKeyExchangeDHE", .serverKeyExchange, F.tls12ServerKeyExchangeDHE, [.tls12, nil], suite: 0x009e, .unknownKeyExchange)
+        add("tls12ServerKeyExchangeAnonECDH", .serverKeyExchange, F.tls12ServerKeyExchangeAnonECDH, [.tls12], suite: 0xc018, .unknownKeyExchange)
+        add("tls12ServerKeyExchangeECDHEPSK", .serverKeyExchange, F.tls12ServerKeyExchangeECDHEPSK, [.tls12], suite: 0xc037, .unknownKeyExchange)
         add("tls12CertificateVerify", .certificateVerify, F.tls12CertificateVerify, [.tls12, nil], .throwsTruncated, noVersionRule: .throwsAnything)
         add("tls13CertificateVerify", .certificateVerify, F.tls13CertificateVerify, [.tls13], .throwsTruncated)
         add("tls10CertificateVerify", .certificateVerify, F.tls10CertificateVerify, [.tls10, nil], .throwsTruncated, noVersionRule: .throwsAnything)

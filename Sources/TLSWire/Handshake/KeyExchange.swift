@@ -14,6 +14,8 @@ public struct ServerKeyExchange: Sendable, Hashable {
     /// The TLS 1.2 SignatureAndHashAlgorithm; nil before TLS 1.2 and for unsigned (anon, PSK) exchanges.
     public var signatureScheme: SignatureScheme?
     public var signatureLength: Int?
+    /// psk_identity_hint of the *_PSK exchanges (attacker-controlled text, decoded with replacement).
+    public var pskIdentityHint: String?
     /// Body length in bytes.
     public var length: Int = 0
 
@@ -33,20 +35,22 @@ public struct ServerKeyExchange: Sendable, Hashable {
 
     static func parse(_ body: ArraySlice<UInt8>, keyExchange: String?, anonymous: Bool,
                       version: ProtocolVersion?) throws(TLSDecodeError) -> ServerKeyExchange {
-        switch keyExchange {
-        case "ECDHE", "ECDH":
+        switch (keyExchange, anonymous) {
+        case ("ECDHE", _), ("ECDH", true):
+            // ECDH_anon / DH_anon are ephemeral and unsigned; static ECDH_* / DH_* suites send no
+            // ServerKeyExchange at all, so one that arrives anyway is sniffed below.
             return try parseParams(body, kind: "ecdhe", signed: !anonymous, version: version)
-        case "DHE", "DH":
+        case ("DHE", _), ("DH", true):
             return try parseParams(body, kind: "dhe", signed: !anonymous, version: version)
-        case "RSA", "RSA_EXPORT":
+        case ("RSA", _), ("RSA_EXPORT", _):
             return try parseParams(body, kind: "rsa", signed: true, version: version)
-        case "PSK", "RSA_PSK":
+        case ("PSK", _), ("RSA_PSK", _):
             return try parseParams(body, kind: "psk", signed: false, version: version)
-        case "ECDHE_PSK":
+        case ("ECDHE_PSK", _):
             return try parseParams(body, kind: "ecdhe_psk", signed: false, version: version)
-        case "DHE_PSK":
+        case ("DHE_PSK", _):
             return try parseParams(body, kind: "dhe_psk", signed: false, version: version)
-        case "SRP":
+        case ("SRP", _):
             var ske = ServerKeyExchange()
             ske.kind = "srp"
             ske.length = body.count
@@ -96,7 +100,7 @@ public struct ServerKeyExchange: Sendable, Hashable {
         ske.kind = kind
         ske.length = body.count
         if kind.hasSuffix("psk") {
-            _ = try r.readVector(lengthBytes: 2, "psk_identity_hint")
+            ske.pskIdentityHint = lossyString(try r.readVector(lengthBytes: 2, "psk_identity_hint").bytes)
         }
         switch kind {
         case "ecdhe", "ecdhe_psk":
