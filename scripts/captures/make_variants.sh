@@ -160,10 +160,10 @@ trap 'ns_down' EXIT
 CAP_PIDS=()
 cap_start() {  # cap_start FILE NS IFACE [tcpdump args...]; several may run at once
     local f=$1 ns=$2 ifc=$3; shift 3
-    rm -f "$f"
+    rm -f "$f" "$f.log"   # an old log already says "listening on": never wait on it
     ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -U -Z root -w "$f" "$@" 2>"$f.log" &
     CAP_PIDS+=($!)
-    local i; for i in $(seq 100); do grep -q "listening on" "$f.log" 2>/dev/null && return 0; sleep 0.05; done
+    local i; for i in $(seq 100); do grep -q "listening on" "$f.log" 2>/dev/null && { sleep 0.1; return 0; }; sleep 0.05; done
     echo "tcpdump did not start: $(cat "$f.log")" >&2; return 1
 }
 cap_stop() {  # stop every running capture
@@ -477,6 +477,49 @@ tshark_dump() {  # tshark_dump FILE OUT
     fi
 }
 
+# What each capture must show, as tshark display filters that must each match a frame. A real
+# scenario that misses one is run again (up to 3 times), then the script fails.
+declare -A EXPECT=(
+  [tcp_refused]='tcp.flags.syn==1 && tcp.flags.ack==0|tcp.flags.reset==1'
+  [tcp_no_answer]='tcp.flags.syn==1 && tcp.analysis.retransmission'
+  [reset_after_hello]='tls.handshake.type==1|tcp.flags.reset==1 && ip.src==10.0.0.5'
+  [plaintext_sip_to_tls]='tcp.dstport==5061 && tcp.len>0 && frame contains "REGISTER sip:"|tcp.flags.fin==1 && ip.src==10.0.0.5'
+  [tls_to_plaintext_port]='tcp.dstport==5060 && tcp.len>0|tcp.dstport==80 && tcp.len>0|tcp.srcport==80 && frame contains "Error code: 400"'
+  [no_tls]='sip.Method=="INVITE"|http.request|sip.Status-Code==200'
+  [sslv2_hello]='tls.record.version==0x0002|tls.alert_message.desc==80|tls.alert_message.desc==40|tls.handshake.type==2'
+  [snaplen_truncated]='tcp.dstport==5061 && tcp.len>0|frame.cap_len < frame.len && tcp.srcport==5061'
+  [sll2_tls12_ok]='sll.pkttype|tls.handshake.type==16|tcp.flags.fin==1'
+  [sll_tls12_ok]='sll.pkttype|tls.handshake.type==16|tcp.flags.fin==1'
+  [one_sided_client]='tls.handshake.type==1|tls.alert_message.desc==48'
+  [one_sided_server]='tls.handshake.type==2|tls.handshake.type==11'
+  [base_tls12]='tcp.flags.syn==1 && tcp.flags.ack==0|tls.handshake.type==11|tls.handshake.type==16|tls.record.content_type==23|tcp.flags.fin==1'
+  [base_ipv6]='tcp.flags.syn==1 && tcp.flags.ack==0|tls.handshake.type==11|tls.handshake.type==16|tcp.flags.fin==1'
+  [ip_fragments]='ip.flags.mf==1|tls.handshake.type==1|tls.handshake.type==16'
+  [loss_retransmit]='tcp.flags.syn==1 && tcp.flags.ack==0|tcp.analysis.retransmission|tls.handshake.type==16'
+)
+expect_ok() {  # expect_ok NAME FILE
+    local name=$1 f=$2 flt rest
+    rest=${EXPECT[$name]:-}
+    [ -n "$rest" ] || return 0
+    while [ -n "$rest" ]; do
+        flt=${rest%%|*}; [ "$rest" = "$flt" ] && rest= || rest=${rest#*|}
+        if ! tshark -r "$f" -d tcp.port==5061,tls -o tcp.reassemble_out_of_order:TRUE -Y "$flt" 2>/dev/null | grep -q .; then
+            echo "  $name: no frame matches '$flt'" >&2; return 1
+        fi
+    done
+}
+run_real() {  # run_real NAME [FILES...]: run real_NAME until its captures show what they must
+    local name=$1 try f ok; shift
+    local files=("$@"); [ ${#files[@]} -gt 0 ] || files=("$name")
+    for try in 1 2 3; do
+        "real_$name"
+        ok=1; for f in "${files[@]}"; do expect_ok "$f" "$WORK/$f.pcap" || ok=0; done
+        [ $ok = 1 ] && return 0
+        echo "  $name: try $try did not show what it must, again" >&2
+    done
+    echo "make_variants.sh: $name failed" >&2; exit 1
+}
+
 make_pki
 cd "$WORK"   # sipp writes its own files into the current directory
 REAL=(tcp_refused tcp_no_answer reset_after_hello plaintext_sip_to_tls tls_to_plaintext_port no_tls
@@ -484,13 +527,13 @@ REAL=(tcp_refused tcp_no_answer reset_after_hello plaintext_sip_to_tls tls_to_pl
 for n in "${REAL[@]}"; do
     if want "$n"; then
         echo "real: $n"
-        "real_$n"
+        run_real "$n"
         publish "$n"
     fi
 done
 if want one_sided_client || want one_sided_server; then
     echo "real: one_sided_client + one_sided_server"
-    real_one_sided
+    run_real one_sided one_sided_client one_sided_server
     publish one_sided_client; publish one_sided_server
 fi
 
@@ -501,16 +544,17 @@ T() {  # T NAME OP INPUT [options]: transform.py OP INPUT -> OUTDIR/NAME.pcap, n
         | tee "$WORK/$name.notes" | sed "s/^/  /"
     publish "$name"
 }
-if [ "${BASE_ONLY:-0}" = 1 ]; then real_base_tls12; exit 0; fi
+if [ "${BASE_ONLY:-0}" = 1 ]; then run_real base_tls12; exit 0; fi
 
 # Inputs: the other generator's captures when present, else a handshake made here.
 BASE="$WORK/base_tls12.pcap"
 TRANSFORMS=(vlan_tls12_ok qinq_tls12_ok null_tls12_ok raw_tls12_ok tls12_ok_nanosec tls12_ok.pcapng
-            ipv4_options_tls12_ok gap_in_server_flight reordered_retransmitted midstream midstream_appdata)
+            ipv4_options_tls12_ok gap_in_server_flight reordered_retransmitted midstream midstream_appdata
+            vlan_mtls_device_ok)
 need_base=0; for n in "${TRANSFORMS[@]}"; do want "$n" && need_base=1; done
 if [ $need_base = 1 ]; then
     # base_tls12 (own 3-cert chain) is always made: gap_in_server_flight may need it
-    [ -f "$BASE" ] && [ "${REUSE_BASE:-1}" = 1 ] || real_base_tls12
+    [ -f "$BASE" ] && [ "${REUSE_BASE:-1}" = 1 ] || run_real base_tls12
     if [ -f "$OUTDIR/tls12_ok.pcap" ]; then
         TLS12="$OUTDIR/tls12_ok.pcap"
     else
@@ -543,18 +587,22 @@ if want gap_in_server_flight; then
     fi
 fi
 want reordered_retransmitted && { echo "transform: reordered_retransmitted"; T reordered_retransmitted reorder "$TLS12"; }
+if want vlan_mtls_device_ok && [ -f "$OUTDIR/mtls_device_ok.pcap" ]; then
+    # the device MAC (and the certificate CN that must match it) behind a voice-VLAN tag
+    echo "transform: vlan_mtls_device_ok"; T vlan_mtls_device_ok vlan "$OUTDIR/mtls_device_ok.pcap" --tag 0x8100:77:5
+fi
 want midstream          && { echo "transform: midstream";          T midstream midstream "$TLS12" --start hello; }
 want midstream_appdata  && { echo "transform: midstream_appdata";  T midstream_appdata midstream "$TLS12" --start appdata; }
 
 if want ipv6_exthdr_tls12_ok; then
     echo "transform: ipv6_exthdr_tls12_ok"
-    if [ -f "$OUTDIR/ipv6_ok.pcap" ]; then V6="$OUTDIR/ipv6_ok.pcap"; else real_base_ipv6; V6="$WORK/base_ipv6.pcap"; fi
+    if [ -f "$OUTDIR/ipv6_ok.pcap" ]; then V6="$OUTDIR/ipv6_ok.pcap"; else run_real base_ipv6; V6="$WORK/base_ipv6.pcap"; fi
     T ipv6_exthdr_tls12_ok ipv6-exthdr "$V6"
 fi
 for n in ip_fragments loss_retransmit; do
     if want "$n"; then
         echo "real: $n"
-        "real_$n"
+        run_real "$n"
         publish "$n"
     fi
 done

@@ -506,37 +506,36 @@ def op_reorder(cap: Pcap, a) -> list:
     segs, _ = server_flight(c)
     if len(segs) < 2:
         sys.exit("reorder: the server flight has fewer than 2 segments")
-    notes = []
     recs = cap.records
-    # Remember the records themselves; indices move as we insert.
-    s1, s2 = recs[segs[0][0]], recs[segs[1][0]]
-    p1 = c.pkts[segs[0][0]]
+    s1, p1 = recs[segs[0][0]], c.pkts[segs[0][0]]
     hello = recs[c.hello_index]
-    last = recs[segs[-1][0]]
     # 1) the last two segments of the server's first flight arrive swapped
     x, y = segs[-2][0], segs[-1][0]
+    rx, ry = recs[x], recs[y]
     swap_keep_time(recs, x, y)
-    notes.append(f"frames {x + 1} and {y + 1} (server flight) swapped, timestamps kept in place")
     # 2) exact retransmission of the ClientHello right after it
-    k = recs.index(hello)
-    insert_after(recs, k, hello.copy())
-    notes.append(f"ClientHello retransmitted (exact copy) as frame {k + 2}")
-    # 3) exact retransmission of the first server segment after the (now) last one of the flight
-    k = max(recs.index(s2), recs.index(last))
-    dup = s1.copy()
-    insert_after(recs, k, dup)
-    notes.append(f"first server-flight segment retransmitted (exact copy) as frame {k + 2}")
-    # 4) overlapping partial retransmission: from the middle of segment 1 to the middle of segment 2
+    hello_dup = hello.copy()
+    insert_after(recs, recs.index(hello), hello_dup)
+    # 3) exact retransmission of the first server segment after the swapped pair
+    s1_dup = s1.copy()
+    insert_after(recs, max(recs.index(rx), recs.index(ry)), s1_dup)
+    # 4) then an overlapping partial retransmission: middle of segment 1 to middle of segment 2
     _, stream = c.stream("s2c")
     lo1, hi1 = c.seg_range(segs[0][0], "s2c")
     lo2, hi2 = c.seg_range(segs[1][0], "s2c")
     a_off, b_off = (lo1 + hi1) // 2, (lo2 + hi2) // 2
     d = build_tcp_copy(s1, p1, p1.seq - lo1 + a_off, stream[a_off:b_off])
-    k = recs.index(dup)
-    insert_after(recs, k, Record(0, d, len(d)))
-    notes.append(f"overlapping retransmission of server bytes {a_off}..{b_off} (half of segment 1 and "
-                 f"half of segment 2, new TCP checksum) as frame {k + 2}")
-    return notes
+    overlap = Record(0, d, len(d))
+    insert_after(recs, recs.index(s1_dup), overlap)
+    n = lambda r: recs.index(r) + 1  # final frame numbers
+    return [
+        f"server flight segments {x + 1} and {y + 1} of the input swapped: now frames {n(ry)} then {n(rx)} "
+        f"(timestamps kept in place)",
+        f"ClientHello (frame {n(hello)}) retransmitted as an exact copy: frame {n(hello_dup)}",
+        f"first server-flight segment (frame {n(s1)}) retransmitted as an exact copy: frame {n(s1_dup)}",
+        f"overlapping retransmission of server stream bytes {a_off}..{b_off} (second half of segment 1, "
+        f"first half of segment 2; new TCP checksum): frame {n(overlap)}",
+    ]
 
 
 def op_one_sided(cap: Pcap, a) -> list:
