@@ -26,7 +26,7 @@ ALL_SCENARIOS=(
   weak_key_sha1 weak_key weak_signature wrong_eku no_client_cert tls13_no_client_cert
   client_cert_rejected client_ca_not_accepted device_mac_mismatch tls10_rejected
   tls11_rejected tls10_ok no_shared_cipher weak_cipher weak_cipher_3des unrecognized_name
-  sip_tls_ok ipv6_ok hrr_tls13_ok hostile_names alpn_resume
+  sip_tls_ok ipv6_ok hrr_tls13_ok hostile_names alpn_resume all_failures
 )
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi
@@ -373,8 +373,94 @@ sc_tls11_rejected()    { https_case tls11_rejected nokeys "${OK_CERT[@]}" -min_p
 sc_tls10_ok()          { https_case tls10_ok nokeys "${OK_CERT[@]}" -tls1 -cipher 'DEFAULT@SECLEVEL=0' -- "${VERIFY_A[@]}" -tls1 -cipher 'DEFAULT@SECLEVEL=0'; }
 sc_no_shared_cipher()  { https_case no_shared_cipher nokeys "${OK_CERT[@]}" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -- "${VERIFY_A[@]}" -tls1_2 -cipher ECDHE-RSA-AES128-SHA256; }
 sc_weak_cipher()       { https_case weak_cipher nokeys "${OK_CERT[@]}" -tls1_2 -cipher 'AES128-SHA' -- "${VERIFY_A[@]}" -tls1_2 -cipher 'AES128-SHA:AES256-GCM-SHA384'; }
-sc_weak_cipher_3des()  { https_case weak_cipher_3des nokeys "${OK_CERT[@]}" -tls1_2 -cipher 'DES-CBC3-SHA@SECLEVEL=0' -- "${VERIFY_A[@]}" -tls1_2 -cipher 'DES-CBC3-SHA@SECLEVEL=0'; }
+sc_weak_cipher_3des() {
+  # Debian's OpenSSL 3.0 has no 3DES suites at all (built without weak SSL ciphers), so this one
+  # is GnuTLS on both sides: TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA (0xc012), forward secret, so the
+  # only weakness is the 3DES bulk cipher.
+  local prio='NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+3DES-CBC:-KX-ALL:+ECDHE-RSA:-MAC-ALL:+SHA1'
+  cap_start weak_cipher_3des 443
+  srv_start gnutls-serv -p 443 --http --disable-client-cert --x509certfile="$PKI/server-chain.pem" --x509keyfile="$PKI/server.key" --priority="$prio"
+  printf '%s' "$HTTP_REQ" | inC timeout 5 gnutls-cli --x509cafile="$PKI/rootA.pem" --sni-hostname=sip.example.com \
+      --verify-hostname=sip.example.com --priority="$prio" -p 443 $SRV_IP >"$LOGDIR/$CUR.client.log" 2>&1 || true
+  cap_stop
+}
 sc_unrecognized_name() { https_case unrecognized_name nokeys "${OK_CERT[@]}" -tls1_2 -servername sip.example.com -servername_fatal -cert2 "$PKI/server.pem" -key2 "$PKI/server.key" -- -CAfile "$PKI/rootA.pem" -verify_return_error -servername other.example.com -tls1_2; }
+
+sc_tls13_client_abort() {
+  # GnuTLS 3.7 as the TLS 1.3 client: it rejects the server's certificate (trusts rootB only)
+  # and sends its alert ENCRYPTED under the client handshake traffic key.
+  cap_start tls13_client_abort 443
+  srv_start "${SRV443[@]}" "${OK_CERT[@]}" -tls1_3
+  printf '%s' "$HTTP_REQ" | inC env SSLKEYLOGFILE="$KEYS/$CUR.keys" timeout 10 gnutls-cli --x509cafile="$PKI/rootB.pem" \
+      --sni-hostname=sip.example.com --verify-hostname=sip.example.com --priority='NORMAL:-VERS-ALL:+VERS-TLS1.3' \
+      -p 443 $SRV_IP >"$LOGDIR/$CUR.client.log" 2>&1 || true
+  cap_stop
+}
+
+sc_ipv6_ok() {
+  cap_start ipv6_ok 443
+  srv_start openssl s_server -6 -accept 443 -naccept 1 -WWW "${OK_CERT[@]}" -tls1_2
+  http_client timeout 10 openssl s_client -connect "[$SRV_IP6]:443" -ign_eof "${VERIFY_A[@]}" -tls1_2
+  cap_stop
+}
+
+sc_hrr_tls13_ok() {
+  # the client offers X25519 and P-256 but sends a key share for X25519 only; the server
+  # accepts P-256 only -> HelloRetryRequest, second ClientHello with a P-256 share.
+  cap_start hrr_tls13_ok 443
+  srv_start "${SRV443[@]}" "${OK_CERT[@]}" -tls1_3 -groups P-256
+  http_client "${CLI443[@]}" -keylogfile "$KEYS/$CUR.keys" "${VERIFY_A[@]}" -tls1_3 -groups X25519:P-256
+  cap_stop
+}
+
+sc_hostile_names() {
+  # self-signed certificate whose names carry HTML, Markdown and terminal escapes; the client
+  # does not verify (s_client default) and completes the handshake. Odd-but-legal SNI.
+  cap_start hostile_names 443
+  srv_start "${SRV443[@]}" -cert "$PKI/hostile.pem" -key "$PKI/hostile.key" -tls1_2
+  http_client "${CLI443[@]}" -servername '_sip._tls.xn--bcher-kva.example-1.com' -tls1_2
+  cap_stop
+}
+
+sc_alpn_resume() {
+  # two TLS 1.2 connections in one capture: a full handshake with ALPN, then an abbreviated
+  # (resumed, session ticket) one with the saved session.
+  cap_start alpn_resume 443
+  srv_start openssl s_server -4 -accept 443 -naccept 2 -WWW "${OK_CERT[@]}" -tls1_2 -alpn http/1.1
+  http_client "${CLI443[@]}" "${VERIFY_A[@]}" -tls1_2 -alpn h2,http/1.1 -sess_out "$WORK/alpn.sess"
+  sleep 0.3
+  printf '%s' "$HTTP_REQ" | inC "${CLI443[@]}" "${VERIFY_A[@]}" -tls1_2 -alpn h2,http/1.1 -sess_in "$WORK/alpn.sess" \
+      >"$LOGDIR/$CUR.client2.log" 2>&1 || true
+  cap_stop
+}
+
+sc_sip_tls_ok() {
+  # A real SIP call (SIPp UAC -> SIPp UAS: INVITE/100/180/200/ACK/BYE/200) carried over mutual
+  # TLS on 5061. Device side: SIPp over TCP to a local bridge that is `openssl s_client`
+  # (device certificate + vendor intermediate, verifies the server; keylog kept). Server side:
+  # socat OPENSSL-LISTEN (server chain, requires a client cert from the vendor root) -> SIPp UAS.
+  cap_start sip_tls_ok 5061
+  ip netns exec "$NS_S" sipp -sn uas -t t1 -i 127.0.0.1 -p 5070 -m 1 -nostdin >"$LOGDIR/$CUR.uas.log" 2>&1 &
+  local uas=$!; BGPIDS+=("$uas")
+  srv_start socat "OPENSSL-LISTEN:5061,bind=$SRV_IP,reuseaddr,cert=$PKI/server-chain.pem,key=$PKI/server.key,cafile=$PKI/vendorRoot.pem,verify=1,min-version=TLS1.2" TCP:127.0.0.1:5070
+  cat > "$WORK/sip_bridge.sh" <<EOB
+#!/bin/sh
+exec openssl s_client -connect $SRV_IP:5061 -tls1_2 -quiet -no_ign_eof -keylogfile "$KEYS/$CUR.keys" -CAfile "$PKI/rootA.pem" \\
+  -verify_return_error -servername sip.example.com -verify_hostname sip.example.com \\
+  -cert "$PKI/device45.pem" -key "$PKI/device45.key" -cert_chain "$PKI/vendorInt.pem" 2>>"$LOGDIR/$CUR.client.log"
+EOB
+  chmod +x "$WORK/sip_bridge.sh"
+  ip netns exec "$NS_C" socat TCP-LISTEN:5062,bind=127.0.0.1,reuseaddr "EXEC:$WORK/sip_bridge.sh" >"$LOGDIR/$CUR.bridge.log" 2>&1 &
+  local bridge=$!; BGPIDS+=("$bridge")
+  local i; for i in $(seq 100); do [[ -n "$(inC ss -Hltn 'sport = :5062')" ]] && break; sleep 0.05; done
+  inC timeout 20 sipp -sn uac -t t1 -i 127.0.0.1 -p 5080 -m 1 -d 200 -nostdin 127.0.0.1:5062 >"$LOGDIR/$CUR.uac.log" 2>&1 || true
+  sleep 0.3
+  kill "$bridge" 2>/dev/null || true; wait "$bridge" 2>/dev/null || true
+  cap_stop
+  kill "$uas" 2>/dev/null || true; wait "$uas" 2>/dev/null || true
+}
+
+sc_all_failures() { :; }   # only (re)builds the merged capture below
 
 run_one() {
   local s=$1
@@ -390,6 +476,18 @@ run_one() {
   esac
 }
 
-for s in "${SCENARIOS[@]}"; do
-  if declare -F "sc_$s" >/dev/null || [[ $s == client_clock_wrong ]]; then run_one "$s"; else echo "$s: not implemented yet" >&2; fi
-done
+for s in "${SCENARIOS[@]}"; do run_one "$s"; done
+
+# ---------------------------------------------------------------- the "customer capture"
+# Several scenarios merged in time order into one pcapng (one interface), as a customer's
+# long mirror-port capture with many connections would be. Rebuilt whenever all parts exist.
+MERGE_PARTS=(tls12_ok unknown_ca chain_incomplete expired client_clock_wrong hostname_mismatch no_client_cert
+             client_cert_rejected client_ca_not_accepted tls10_rejected no_shared_cipher sip_tls_ok device_mac_mismatch)
+merge_files=()
+for s in "${MERGE_PARTS[@]}"; do [[ -s "$OUTDIR/$s.pcap" ]] && merge_files+=("$OUTDIR/$s.pcap"); done
+if [[ ${#merge_files[@]} -eq ${#MERGE_PARTS[@]} ]]; then
+  mergecap -F pcapng -w "$OUTDIR/all_failures.pcapng" "${merge_files[@]}"
+  tshark -r "$OUTDIR/all_failures.pcapng" -d tcp.port==5061,tls -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
+    "${TS_FIELDS[@]}" -Y tls > "$TSH/all_failures.txt" 2>/dev/null || true
+  printf '%-24s %6s bytes  (%d connections merged)\n' all_failures.pcapng "$(stat -c %s "$OUTDIR/all_failures.pcapng")" ${#merge_files[@]}
+fi
