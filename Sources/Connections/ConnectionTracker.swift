@@ -53,6 +53,15 @@ public final class ConnectionTracker {
     /// Number of connections currently held in memory (open, lingering or remembered).
     public var trackedFlows: Int { table.count }
 
+    /// Live capture: called once for a connection whose TLS handshake has completed while the
+    /// connection stays open (checked on each sweep), so a long-lived session is reported when its
+    /// handshake ends, not hours later when it closes. The connection is still emitted when it ends.
+    public var onHandshakeComplete: ((Connection) -> Void)?
+
+    /// Sweeps on the caller's clock (a live capture on an idle interface gets no packets to drive
+    /// the sweep): connections whose close linger or idle time has passed by `now` are finished.
+    public func tick(now: Timestamp) { sweep(now: now) }
+
     public func process(_ seg: TCPSegment, frame: Int, time: Timestamp) {
         stats.tcpSegments += 1
         let key = FlowKey(seg.source, seg.destination)
@@ -201,6 +210,7 @@ public final class ConnectionTracker {
         lastSweep = t
         var finished: [FlowData] = []
         var forget: [FlowKey] = []
+        var completed: [Connection] = []
         for (key, s) in table {
             if let d = s.data {
                 if let c = s.closedAt, t - c >= limits.closeLinger {
@@ -209,6 +219,17 @@ public final class ConnectionTracker {
                     d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
                     stats.connectionsFinishedByIdle += 1
                     finished.append(d); s.data = nil
+                } else if onHandshakeComplete != nil, s.closedAt == nil, !s.handshakeReported, s.handshakeChecks < 16,
+                          d.serverHello != nil, d.finished[0] != nil || d.appDataRecords[0] > 0,
+                          d.finished[1] != nil || d.appDataRecords[1] > 0 {
+                    // TLS 1.3 hides the end of the handshake: wait for data after the client's flight
+                    // (or a quiet second) so a server rejecting the client certificate is not missed.
+                    s.handshakeChecks += 1
+                    let c = ConnectionSummarizer.summarize(d, endReason: "handshake complete; connection still open")
+                    if c.established && (!c.tls.isTLS13 || c.tls13?.dataAfterClientFlight == true || t - d.lastTime.timeInterval >= 1) {
+                        s.handshakeReported = true
+                        completed.append(c)
+                    }
                 }
             } else if t - s.lastSeen >= limits.tombstoneTTL {
                 forget.append(key)
@@ -217,6 +238,9 @@ public final class ConnectionTracker {
         for k in forget { table.removeValue(forKey: k) }
         finished.sort { $0.id < $1.id }
         for d in finished { finalize(d, reason: d.endReasonOverride ?? "closed") }
+        if let notify = onHandshakeComplete {
+            for c in completed.sorted(by: { $0.id < $1.id }) { notify(c) }
+        }
     }
 
     private func evictForLimit(now: Timestamp, protecting: FlowKey) {
@@ -242,6 +266,9 @@ final class FlowState {
     var data: FlowData?
     var lastSeen: Double
     var closedAt: Double?
+    /// Live: the completed handshake was reported early, and how often it was looked at.
+    var handshakeReported = false
+    var handshakeChecks = 0
     init(data: FlowData) {
         self.data = data
         self.lastSeen = data.startTime.timeInterval
