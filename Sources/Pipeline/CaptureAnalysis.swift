@@ -59,19 +59,13 @@ public final class CaptureAnalysis {
                 if ac.findings.contains(where: { $0.severity >= .warning }) { explained += 1 }
                 emit(ac)
             }
+            let feed = FrameFeed(tracker: tracker)
             reader.forEachFrame { frame in
-                counters.frames += 1
-                if frame.isTruncated { counters.snaplenTruncatedFrames += 1 }
-                switch PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes, originalLength: frame.originalLength) {
-                case .tcp(let seg):
-                    counters.tcpSegments += 1
-                    tracker.process(seg, frame: frame.number, time: frame.timestamp)
-                case .other(let other):
-                    counters.count(other, frame: frame.number)
-                }
-                if let progress, counters.frames & 0xffff == 0 { progress(counters.frames) }
+                feed.process(frame)
+                if let progress, feed.counters.frames & 0xffff == 0 { progress(feed.counters.frames) }
             }
             tracker.finishAll()
+            counters = feed.counters
             result.tracker = tracker.stats
         }
         result.info = reader.info
@@ -83,5 +77,27 @@ public final class CaptureAnalysis {
             result.findings.append(InputRules.noTLS(counters: counters, connections: total, frames: counters.frames))
         }
         return result
+    }
+}
+
+/// Frames into packets into connections: the path every frame takes, from a file or a live
+/// interface alike, so live findings and the findings of the saved capture agree.
+public final class FrameFeed {
+    public let tracker: ConnectionTracker
+    public private(set) var counters = PacketCounters()
+
+    public init(tracker: ConnectionTracker) { self.tracker = tracker }
+
+    @inline(__always)
+    public func process(_ frame: borrowing CapturedFrame) {
+        counters.frames += 1
+        if frame.isTruncated { counters.snaplenTruncatedFrames += 1 }
+        switch PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes, originalLength: frame.originalLength) {
+        case .tcp(let seg):
+            counters.tcpSegments += 1
+            tracker.process(seg, frame: frame.number, time: frame.timestamp)
+        case .other(let other):
+            counters.count(other, frame: frame.number)
+        }
     }
 }
