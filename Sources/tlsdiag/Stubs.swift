@@ -1,9 +1,5 @@
 import ArgumentParser
 
-struct Live: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Capture live from an interface (a mirrored switch port) and explain handshakes as they happen.")
-    func run() throws { throw CleanExit.message("live capture: not built yet") }
-}
 struct Certs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Export every certificate chain seen in the captures as PEM.")
     func run() throws { throw CleanExit.message("certs: not built yet") }
@@ -15,8 +11,4 @@ struct RulesCommand: ParsableCommand {
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Explain one rule: what it means, causes and fixes.")
     func run() throws { throw CleanExit.message("explain: not built yet") }
-}
-struct Interfaces: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List capture interfaces.")
-    func run() throws { throw CleanExit.message("interfaces: not built yet") }
 }
