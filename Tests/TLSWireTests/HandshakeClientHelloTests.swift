@@ -3,7 +3,7 @@ import Testing
 import WireCore
 
 /// Small encoder for hand-built variants of real hellos (tests only).
-enum HelloBuilder {
+enum HandshakeHelloBuilder {
     static func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
     static func v8(_ b: [UInt8]) -> [UInt8] { [UInt8(b.count)] + b }
     static func v16(_ b: [UInt8]) -> [UInt8] { u16(b.count) + b }
@@ -20,7 +20,7 @@ enum HelloBuilder {
 }
 
 /// A seeded generator, so corruption runs are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+struct HandshakeSplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -32,7 +32,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-func parseClientHello(_ bytes: [UInt8]) throws -> ClientHello {
+func hsParseClientHello(_ bytes: [UInt8]) throws -> ClientHello {
     guard case .clientHello(let h) = try HandshakeMessage.parse(type: .clientHello, body: bytes[...], context: HandshakeContext()) else {
         Issue.record("not decoded as a ClientHello")
         throw TLSDecodeError(.invalidValue, "test: wrong case")
@@ -41,7 +41,7 @@ func parseClientHello(_ bytes: [UInt8]) throws -> ClientHello {
 }
 
 /// The TLSDecodeError `body` throws, nil if it returns; any other error is a test failure.
-func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
+func hsDecodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     do {
         try body()
         return nil
@@ -55,7 +55,7 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
 
 @Suite struct HandshakeClientHelloTests {
     @Test func openSSL3TLS13HelloOffersTLS13WithSNIKeyShareAndPSKModes() throws {
-        let h = try parseClientHello(HandshakeFixtures.tls13ClientHello)
+        let h = try hsParseClientHello(HandshakeFixtures.tls13ClientHello)
         #expect(h.legacyVersion == .tls12)
         #expect(h.random.count == 32)
         #expect(h.sessionID.count == 32)  // middlebox-compatibility session id
@@ -89,7 +89,7 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func tls12OnlyHelloHasNoSupportedVersionsSoLegacyVersionIsTheOffer() throws {
-        let h = try parseClientHello(HandshakeFixtures.tls12ClientHello)
+        let h = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
         #expect(h.legacyVersion == .tls12)
         #expect(h.supportedVersions.isEmpty)
         #expect(h.offeredVersions == [.tls12])
@@ -105,7 +105,7 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func tls10HelloAtSecurityLevel0OffersOnlyCBCSuitesAndNoSignatureAlgorithms() throws {
-        let h = try parseClientHello(HandshakeFixtures.tls10ClientHello)
+        let h = try hsParseClientHello(HandshakeFixtures.tls10ClientHello)
         #expect(h.legacyVersion == .tls10)
         #expect(h.highestVersion == .tls10)
         #expect(h.cipherSuites.map(\.rawValue) == [0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x0035, 0x002f, 0x00ff])
@@ -115,7 +115,7 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func chromeLikeHelloKeepsGREASEInOrderButNotInOfferedVersions() throws {
-        let h = try parseClientHello(HandshakeFixtures.chromeClientHello)
+        let h = try hsParseClientHello(HandshakeFixtures.chromeClientHello)
         #expect(h.cipherSuites.first?.rawValue == 0x9a9a)
         #expect(h.cipherSuites.first?.isGREASE == true)
         #expect(h.cipherSuites.count == 16)
@@ -135,8 +135,8 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func secondHelloAfterRetryCarriesTheRequestedKeyShare() throws {
-        let first = try parseClientHello(HandshakeFixtures.hrrClientHello1)
-        let second = try parseClientHello(HandshakeFixtures.hrrClientHello2)
+        let first = try hsParseClientHello(HandshakeFixtures.hrrClientHello1)
+        let second = try hsParseClientHello(HandshakeFixtures.hrrClientHello2)
         #expect(first.supportedGroups == [.x25519, .secp256r1])
         #expect(first.keyShareGroups == [.x25519])
         #expect(second.keyShareGroups == [.secp256r1])
@@ -147,7 +147,7 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
         // SSL 3.0 / early TLS clients end the hello there; the tls10 hello cut at that point.
         let full = HandshakeFixtures.tls10ClientHello
         let cut = 2 + 32 + 1 + 2 + 9 * 2 + 2
-        let h = try parseClientHello(Array(full.prefix(cut)))
+        let h = try hsParseClientHello(Array(full.prefix(cut)))
         #expect(!h.hasExtensionsBlock)
         #expect(h.extensions.isEmpty && h.serverName == nil)
         #expect(h.cipherSuites.count == 9)
@@ -155,10 +155,10 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func aMalformedExtensionIsRecordedAndTheRestOfTheHelloKept() throws {
-        let real = try parseClientHello(HandshakeFixtures.tls13ClientHello)
+        let real = try hsParseClientHello(HandshakeFixtures.tls13ClientHello)
         var extensions = real.extensions
         extensions[0].data = [0x00, 0x20, 0x00, 0x00, 0x03, 0x61]  // server_name_list claims 32 bytes, has 4
-        let h = try parseClientHello(HelloBuilder.clientHello(real, extensions: extensions))
+        let h = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: extensions))
         #expect(h.serverName == nil)
         #expect(h.extensionErrors.count == 1)
         #expect(h.extensionErrors.first?.contains("server_name") == true)
@@ -167,61 +167,61 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     }
 
     @Test func duplicateExtensionsAreReportedAndTheFirstWins() throws {
-        let real = try parseClientHello(HandshakeFixtures.tls12ClientHello)
-        let sniB = TLSExtension(type: .serverName, data: HelloBuilder.v16([0] + HelloBuilder.v16(Array("b.test".utf8))))
-        let h = try parseClientHello(HelloBuilder.clientHello(real, extensions: real.extensions + [sniB]))
+        let real = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
+        let sniB = TLSExtension(type: .serverName, data: HandshakeHelloBuilder.v16([0] + HandshakeHelloBuilder.v16(Array("b.test".utf8))))
+        let h = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: real.extensions + [sniB]))
         #expect(h.serverName == "example.test")
         #expect(h.extensionErrors.count == 1)
         #expect(h.extensionErrors.first?.contains("duplicate") == true)
     }
 
     @Test func preSharedKeyThatIsNotLastIsReported() throws {
-        let real = try parseClientHello(HandshakeFixtures.tls13ClientHello)
+        let real = try hsParseClientHello(HandshakeFixtures.tls13ClientHello)
         let psk = TLSExtension(type: .preSharedKey, data: [0, 0, 0, 0])
-        let h = try parseClientHello(HelloBuilder.clientHello(real, extensions: [psk] + real.extensions))
+        let h = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: [psk] + real.extensions))
         #expect(h.hasPreSharedKey)
         #expect(h.extensionErrors == ["ClientHello: pre_shared_key is not the last extension"])
-        let last = try parseClientHello(HelloBuilder.clientHello(real, extensions: real.extensions + [psk]))
+        let last = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: real.extensions + [psk]))
         #expect(last.hasPreSharedKey && last.extensionErrors.isEmpty)
     }
 
     @Test func hostNameBytesThatAreNotUTF8AreKeptWithReplacementCharacters() throws {
-        let real = try parseClientHello(HandshakeFixtures.tls12ClientHello)
+        let real = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
         var extensions = real.extensions
         let raw: [UInt8] = [0x61, 0xff, 0x0a, 0x1b, 0x62]  // "a", invalid byte, newline, escape, "b"
-        extensions[0].data = HelloBuilder.v16([0] + HelloBuilder.v16(raw))
-        let h = try parseClientHello(HelloBuilder.clientHello(real, extensions: extensions))
+        extensions[0].data = HandshakeHelloBuilder.v16([0] + HandshakeHelloBuilder.v16(raw))
+        let h = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: extensions))
         #expect(h.serverName == "a\u{FFFD}\n\u{1B}b")
     }
 
     @Test func structuralErrorsHaveDistinctCodes() throws {
-        let real = try parseClientHello(HandshakeFixtures.tls12ClientHello)
-        let good = HelloBuilder.clientHello(real, extensions: real.extensions)
+        let real = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
+        let good = HandshakeHelloBuilder.clientHello(real, extensions: real.extensions)
         #expect(good == HandshakeFixtures.tls12ClientHello)  // the builder round-trips the real hello
 
-        #expect(decodeError { _ = try ClientHello.parse(good[...] + [0]) }?.code == .trailingBytes)
-        #expect(decodeError { _ = try ClientHello.parse(good.dropLast()) }?.code == .truncated)
+        #expect(hsDecodeError { _ = try ClientHello.parse(good[...] + [0]) }?.code == .trailingBytes)
+        #expect(hsDecodeError { _ = try ClientHello.parse(good.dropLast()) }?.code == .truncated)
 
         var oddSuites = real
         oddSuites.cipherSuites = []
-        var bytes = HelloBuilder.clientHello(oddSuites, extensions: nil)
+        var bytes = HandshakeHelloBuilder.clientHello(oddSuites, extensions: nil)
         bytes.replaceSubrange(35..<37, with: [0x00, 0x03])
         bytes.insert(contentsOf: [0xc0, 0x2f, 0x00], at: 37)
-        #expect(decodeError { _ = try ClientHello.parse(bytes[...]) }?.code == .lengthMismatch)
+        #expect(hsDecodeError { _ = try ClientHello.parse(bytes[...]) }?.code == .lengthMismatch)
 
         var longID = real
         longID.sessionID = Array(repeating: 7, count: 33)
-        #expect(decodeError { _ = try ClientHello.parse(HelloBuilder.clientHello(longID, extensions: nil)[...]) }?.code == .invalidValue)
+        #expect(hsDecodeError { _ = try ClientHello.parse(HandshakeHelloBuilder.clientHello(longID, extensions: nil)[...]) }?.code == .invalidValue)
 
         // An extension whose data runs past the end of the extension block: the lengths contradict.
-        var overrun = HelloBuilder.clientHello(real, extensions: [])
+        var overrun = HandshakeHelloBuilder.clientHello(real, extensions: [])
         overrun.removeLast(2)
-        overrun += HelloBuilder.v16([0x00, 0x17, 0x00, 0x09])
-        #expect(decodeError { _ = try ClientHello.parse(overrun[...]) }?.code == .lengthMismatch)
+        overrun += HandshakeHelloBuilder.v16([0x00, 0x17, 0x00, 0x09])
+        #expect(hsDecodeError { _ = try ClientHello.parse(overrun[...]) }?.code == .lengthMismatch)
     }
 
     @Test func gmtUnixTimeIsTheFirstFourRandomBytes() throws {
-        var h = try parseClientHello(HandshakeFixtures.tls12ClientHello)
+        var h = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
         #expect(h.gmtUnixTime == UInt32(h.random[0]) << 24 | UInt32(h.random[1]) << 16 | UInt32(h.random[2]) << 8 | UInt32(h.random[3]))
         h.random = [0x5f, 0x5e, 0x10, 0x00] + Array(repeating: 0, count: 28)
         #expect(h.gmtUnixTime == 1_600_000_000)
@@ -252,16 +252,16 @@ func decodeError(_ body: () throws -> Void) -> TLSDecodeError? {
     @Test func sslv2HelloRejectsWrongTypeOddSpecsShortChallengeAndTrailingBytes() {
         var wrongType = Self.v2Hello
         wrongType[0] = 4
-        #expect(decodeError { _ = try ClientHello.parseSSLv2(wrongType[...]) }?.code == .invalidValue)
+        #expect(hsDecodeError { _ = try ClientHello.parseSSLv2(wrongType[...]) }?.code == .invalidValue)
         var oddSpecs = Self.v2Hello
         oddSpecs[4] = 0x0e
-        #expect(decodeError { _ = try ClientHello.parseSSLv2(oddSpecs[...]) }?.code == .lengthMismatch)
+        #expect(hsDecodeError { _ = try ClientHello.parseSSLv2(oddSpecs[...]) }?.code == .lengthMismatch)
         var shortChallenge = Self.v2Hello
         shortChallenge[8] = 0x08
-        #expect(decodeError { _ = try ClientHello.parseSSLv2(shortChallenge[...]) }?.code == .invalidValue)
-        #expect(decodeError { _ = try ClientHello.parseSSLv2(Self.v2Hello[...] + [0]) }?.code == .trailingBytes)
+        #expect(hsDecodeError { _ = try ClientHello.parseSSLv2(shortChallenge[...]) }?.code == .invalidValue)
+        #expect(hsDecodeError { _ = try ClientHello.parseSSLv2(Self.v2Hello[...] + [0]) }?.code == .trailingBytes)
         for n in 0..<Self.v2Hello.count {
-            #expect(decodeError { _ = try ClientHello.parseSSLv2(Self.v2Hello.prefix(n)) }?.code == .truncated)
+            #expect(hsDecodeError { _ = try ClientHello.parseSSLv2(Self.v2Hello.prefix(n)) }?.code == .truncated)
         }
     }
 

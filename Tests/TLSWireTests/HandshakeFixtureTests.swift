@@ -1,3 +1,4 @@
+import Testing
 import WireCore
 
 // Real handshake message BODIES (the 4-byte handshake header removed), captured on loopback on
@@ -361,4 +362,48 @@ enum HandshakeFixtures {
         0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000
         00000000
         """)
+}
+
+@Suite struct HandshakeFixtureTests {
+    /// Body sizes as the captured handshake headers announced them (tshark `tls.handshake.length`):
+    /// a damaged hex constant fails here before it confuses a parser test.
+    @Test func fixturesHaveTheLengthsTheirHandshakeHeadersAnnounced() {
+        let sizes: [(String, [UInt8], Int)] = [
+            ("tls13ClientHello", HandshakeFixtures.tls13ClientHello, 309),
+            ("tls13ServerHello", HandshakeFixtures.tls13ServerHello, 118),
+            ("tls13EncryptedExtensions", HandshakeFixtures.tls13EncryptedExtensions, 2),
+            ("tls13Certificate", HandshakeFixtures.tls13Certificate, 1695),
+            ("tls13CertificateVerify", HandshakeFixtures.tls13CertificateVerify, 260),
+            ("tls13Finished", HandshakeFixtures.tls13Finished, 48),
+            ("tls13NewSessionTicket", HandshakeFixtures.tls13NewSessionTicket, 229),
+            ("tls12ClientHello", HandshakeFixtures.tls12ClientHello, 200),
+            ("tls12ServerHello", HandshakeFixtures.tls12ServerHello, 61),
+            ("tls12Certificate", HandshakeFixtures.tls12Certificate, 1690),
+            ("tls12ServerKeyExchangeECDHE", HandshakeFixtures.tls12ServerKeyExchangeECDHE, 296),
+            ("tls12ClientKeyExchange", HandshakeFixtures.tls12ClientKeyExchange, 33),
+            ("tls12Finished", HandshakeFixtures.tls12Finished, 12),
+            ("tls12NewSessionTicket", HandshakeFixtures.tls12NewSessionTicket, 182),
+            ("tls10ClientHello", HandshakeFixtures.tls10ClientHello, 116),
+            ("tls10ServerHello", HandshakeFixtures.tls10ServerHello, 65),
+            ("tls10ServerKeyExchangeECDHE", HandshakeFixtures.tls10ServerKeyExchangeECDHE, 294),
+            ("hrrClientHello1", HandshakeFixtures.hrrClientHello1, 293),
+            ("helloRetryRequest", HandshakeFixtures.helloRetryRequest, 84),
+            ("hrrClientHello2", HandshakeFixtures.hrrClientHello2, 326),
+            ("hrrServerHello", HandshakeFixtures.hrrServerHello, 151),
+            ("tls12CertificateRequest", HandshakeFixtures.tls12CertificateRequest, 150),
+            ("tls12EmptyClientCertificate", HandshakeFixtures.tls12EmptyClientCertificate, 3),
+            ("tls12CertificateVerify", HandshakeFixtures.tls12CertificateVerify, 260),
+            ("tls10CertificateRequest", HandshakeFixtures.tls10CertificateRequest, 58),
+            ("tls10CertificateVerify", HandshakeFixtures.tls10CertificateVerify, 258),
+            ("tls12ServerKeyExchangeDHE", HandshakeFixtures.tls12ServerKeyExchangeDHE, 779),
+            ("tls12CertificateStatus", HandshakeFixtures.tls12CertificateStatus, 1347),
+            ("tls13CertificateRequest", HandshakeFixtures.tls13CertificateRequest, 149),
+            ("tls12ServerKeyExchangeAnonECDH", HandshakeFixtures.tls12ServerKeyExchangeAnonECDH, 36),
+            ("tls12ServerKeyExchangeECDHEPSK", HandshakeFixtures.tls12ServerKeyExchangeECDHEPSK, 50),
+            ("chromeClientHello", HandshakeFixtures.chromeClientHello, 508),
+        ]
+        for (name, bytes, size) in sizes {
+            #expect(bytes.count == size, "\(name)")
+        }
+    }
 }

@@ -4,7 +4,7 @@ import WireCore
 
 @Suite struct HandshakeKeyExchangeTests {
     func ske(_ bytes: [UInt8], version: ProtocolVersion?, suite: UInt16? = nil) throws -> ServerKeyExchange {
-        guard case .serverKeyExchange(let s) = try parse(.serverKeyExchange, bytes, version: version, suite: suite) else {
+        guard case .serverKeyExchange(let s) = try hsParse(.serverKeyExchange, bytes, version: version, suite: suite) else {
             Issue.record("not a ServerKeyExchange")
             throw TLSDecodeError(.invalidValue, "test: wrong case")
         }
@@ -56,11 +56,11 @@ import WireCore
         let dhe = try ServerKeyExchange.parse(HandshakeFixtures.tls12ServerKeyExchangeDHE[...], keyExchange: "DHE",
                                               anonymous: false, version: .tls12)
         #expect(dhe.dhPrimeBits == 2048)
-        #expect(decodeError {
+        #expect(hsDecodeError {
             _ = try ServerKeyExchange.parse(HandshakeFixtures.tls12ServerKeyExchangeDHE[...], keyExchange: "ECDHE", anonymous: false, version: .tls12)
         } != nil)
         // An anonymous exchange has no signature: the signed body has bytes left over.
-        #expect(decodeError {
+        #expect(hsDecodeError {
             _ = try ServerKeyExchange.parse(HandshakeFixtures.tls12ServerKeyExchangeECDHE[...], keyExchange: "ECDHE", anonymous: true, version: .tls12)
         }?.code == .trailingBytes)
     }
@@ -106,8 +106,8 @@ import WireCore
         #expect(s.publicKeyLength == 2 && s.signatureLength == 2)
         var emptyOrder = body
         emptyOrder[9] = 0  // order <1..2^8-1> emptied: now lengths disagree
-        #expect(decodeError { _ = try ServerKeyExchange.parse(emptyOrder[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) } != nil)
-        #expect(decodeError { _ = try ServerKeyExchange.parse(([7] + body.dropFirst())[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) }?.code == .invalidValue)
+        #expect(hsDecodeError { _ = try ServerKeyExchange.parse(emptyOrder[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) } != nil)
+        #expect(hsDecodeError { _ = try ServerKeyExchange.parse(([7] + body.dropFirst())[...], keyExchange: "ECDHE", anonymous: false, version: .tls10) }?.code == .invalidValue)
     }
 
     @Test func anUnrecognisableServerKeyExchangeIsKeptAsUnknown() throws {
@@ -125,31 +125,31 @@ import WireCore
     }
 
     @Test func certificateVerifyHasASchemeFromTLS12On() throws {
-        guard case .certificateVerify(let v12) = try parse(.certificateVerify, HandshakeFixtures.tls12CertificateVerify, version: .tls12),
-              case .certificateVerify(let v13) = try parse(.certificateVerify, HandshakeFixtures.tls13CertificateVerify, version: .tls13),
-              case .certificateVerify(let v10) = try parse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify, version: .tls10),
-              case .certificateVerify(let sniffed) = try parse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify)
+        guard case .certificateVerify(let v12) = try hsParse(.certificateVerify, HandshakeFixtures.tls12CertificateVerify, version: .tls12),
+              case .certificateVerify(let v13) = try hsParse(.certificateVerify, HandshakeFixtures.tls13CertificateVerify, version: .tls13),
+              case .certificateVerify(let v10) = try hsParse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify, version: .tls10),
+              case .certificateVerify(let sniffed) = try hsParse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify)
         else { Issue.record("not a CertificateVerify"); return }
         #expect(v12.signatureScheme?.rawValue == 0x0804 && v12.signatureLength == 256 && v12.length == 260)
         #expect(v13.signatureScheme?.rawValue == 0x0804 && v13.signatureLength == 256)
         #expect(v10.signatureScheme == nil && v10.signatureLength == 256 && v10.length == 258)
         #expect(sniffed == v10)
         // A 1.0 body read as 1.2 does not fit.
-        #expect(decodeError { _ = try parse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify, version: .tls12) } != nil)
+        #expect(hsDecodeError { _ = try hsParse(.certificateVerify, HandshakeFixtures.tls10CertificateVerify, version: .tls12) } != nil)
     }
 
     @Test func clientKeyExchangeAndFinishedKeepTheirSize() throws {
-        #expect(try parse(.clientKeyExchange, HandshakeFixtures.tls12ClientKeyExchange, version: .tls12)
+        #expect(try hsParse(.clientKeyExchange, HandshakeFixtures.tls12ClientKeyExchange, version: .tls12)
                 == .clientKeyExchange(ClientKeyExchange(length: 33)))  // 1-byte length + X25519 point
-        #expect(try parse(.finished, HandshakeFixtures.tls12Finished, version: .tls12) == .finished(Finished(length: 12)))
-        #expect(try parse(.finished, HandshakeFixtures.tls13Finished, version: .tls13) == .finished(Finished(length: 48)))  // SHA-384
+        #expect(try hsParse(.finished, HandshakeFixtures.tls12Finished, version: .tls12) == .finished(Finished(length: 12)))
+        #expect(try hsParse(.finished, HandshakeFixtures.tls13Finished, version: .tls13) == .finished(Finished(length: 48)))  // SHA-384
     }
 }
 
 @Suite struct HandshakeSmallMessageTests {
     @Test func tls12NewSessionTicketHasALifetimeHintAndATicket() throws {
         for version in [ProtocolVersion.tls12, nil] {
-            guard case .newSessionTicket(let t) = try parse(.newSessionTicket, HandshakeFixtures.tls12NewSessionTicket, version: version) else {
+            guard case .newSessionTicket(let t) = try hsParse(.newSessionTicket, HandshakeFixtures.tls12NewSessionTicket, version: version) else {
                 Issue.record("not a NewSessionTicket"); return
             }
             #expect(t.lifetimeSeconds == 7200)
@@ -160,7 +160,7 @@ import WireCore
 
     @Test func tls13NewSessionTicketHasAgeAddAndNonce() throws {
         for version in [ProtocolVersion.tls13, nil] {
-            guard case .newSessionTicket(let t) = try parse(.newSessionTicket, HandshakeFixtures.tls13NewSessionTicket, version: version) else {
+            guard case .newSessionTicket(let t) = try hsParse(.newSessionTicket, HandshakeFixtures.tls13NewSessionTicket, version: version) else {
                 Issue.record("not a NewSessionTicket"); return
             }
             #expect(t.isTLS13Layout)
@@ -174,9 +174,9 @@ import WireCore
 
     @Test func draftNewSessionTicketWithoutNonceIsAccepted() throws {
         // draft -20 and before: lifetime, age_add, ticket, extensions (early_data carrying max size).
-        let early = HelloBuilder.ext(42, [0, 0, 0x40, 0])
-        let body: [UInt8] = [0, 0, 0x1c, 0x20, 1, 2, 3, 4] + HelloBuilder.v16([9, 9, 9]) + HelloBuilder.v16(early)
-        guard case .newSessionTicket(let t) = try parse(.newSessionTicket, body, version: ProtocolVersion(rawValue: 0x7f14)) else {
+        let early = HandshakeHelloBuilder.ext(42, [0, 0, 0x40, 0])
+        let body: [UInt8] = [0, 0, 0x1c, 0x20, 1, 2, 3, 4] + HandshakeHelloBuilder.v16([9, 9, 9]) + HandshakeHelloBuilder.v16(early)
+        guard case .newSessionTicket(let t) = try hsParse(.newSessionTicket, body, version: ProtocolVersion(rawValue: 0x7f14)) else {
             Issue.record("not a NewSessionTicket"); return
         }
         #expect(t.lifetimeSeconds == 7200 && t.ticketLength == 3 && t.nonceLength == nil)
@@ -185,43 +185,43 @@ import WireCore
 
     @Test func emptyEncryptedExtensions() throws {
         #expect(HandshakeFixtures.tls13EncryptedExtensions == [0, 0])
-        guard case .encryptedExtensions(let ee) = try parse(.encryptedExtensions, HandshakeFixtures.tls13EncryptedExtensions, version: .tls13) else {
+        guard case .encryptedExtensions(let ee) = try hsParse(.encryptedExtensions, HandshakeFixtures.tls13EncryptedExtensions, version: .tls13) else {
             Issue.record("not EncryptedExtensions"); return
         }
         #expect(ee.extensions.isEmpty && ee.alpnProtocol == nil)
-        let alpn = HelloBuilder.ext(16, HelloBuilder.v16(HelloBuilder.v8(Array("h2".utf8))))
-        let sni = HelloBuilder.ext(0, [])
-        guard case .encryptedExtensions(let ee2) = try parse(.encryptedExtensions, HelloBuilder.v16(sni + alpn), version: .tls13) else { return }
+        let alpn = HandshakeHelloBuilder.ext(16, HandshakeHelloBuilder.v16(HandshakeHelloBuilder.v8(Array("h2".utf8))))
+        let sni = HandshakeHelloBuilder.ext(0, [])
+        guard case .encryptedExtensions(let ee2) = try hsParse(.encryptedExtensions, HandshakeHelloBuilder.v16(sni + alpn), version: .tls13) else { return }
         #expect(ee2.alpnProtocol == "h2" && ee2.hasServerNameAck)
     }
 
     @Test func emptyMessagesMustBeEmpty() throws {
-        #expect(try parse(.serverHelloDone, []) == .serverHelloDone)
-        #expect(try parse(.helloRequest, []) == .helloRequest)
-        #expect(try parse(.endOfEarlyData, []) == .endOfEarlyData)
+        #expect(try hsParse(.serverHelloDone, []) == .serverHelloDone)
+        #expect(try hsParse(.helloRequest, []) == .helloRequest)
+        #expect(try hsParse(.endOfEarlyData, []) == .endOfEarlyData)
         for type in [HandshakeType.serverHelloDone, .helloRequest, .endOfEarlyData] {
-            #expect(decodeError { _ = try parse(type, [0]) }?.code == .trailingBytes)
+            #expect(hsDecodeError { _ = try hsParse(type, [0]) }?.code == .trailingBytes)
         }
     }
 
     @Test func keyUpdateIsOneByteZeroOrOne() throws {
-        #expect(try parse(.keyUpdate, [0]) == .keyUpdate(requestUpdate: false))
-        #expect(try parse(.keyUpdate, [1]) == .keyUpdate(requestUpdate: true))
-        #expect(decodeError { _ = try parse(.keyUpdate, [2]) }?.code == .invalidValue)
-        #expect(decodeError { _ = try parse(.keyUpdate, []) }?.code == .truncated)
-        #expect(decodeError { _ = try parse(.keyUpdate, [1, 0]) }?.code == .trailingBytes)
+        #expect(try hsParse(.keyUpdate, [0]) == .keyUpdate(requestUpdate: false))
+        #expect(try hsParse(.keyUpdate, [1]) == .keyUpdate(requestUpdate: true))
+        #expect(hsDecodeError { _ = try hsParse(.keyUpdate, [2]) }?.code == .invalidValue)
+        #expect(hsDecodeError { _ = try hsParse(.keyUpdate, []) }?.code == .truncated)
+        #expect(hsDecodeError { _ = try hsParse(.keyUpdate, [1, 0]) }?.code == .trailingBytes)
     }
 
     @Test func typesNotDecodedHereAreKeptAsUnknownWithTheirLength() throws {
-        let m = try parse(.compressedCertificate, [1, 2, 3])
+        let m = try hsParse(.compressedCertificate, [1, 2, 3])
         #expect(m == .unknown(type: .compressedCertificate, length: 3))
         #expect(m.type == .compressedCertificate)
-        #expect(try parse(HandshakeType(rawValue: 67), []).type.rawValue == 67)  // next_protocol
+        #expect(try hsParse(HandshakeType(rawValue: 67), []).type.rawValue == 67)  // next_protocol
     }
 
     @Test func aBodyLongerThanAHandshakeHeaderCanSayIsTooLarge() {
         let huge = [UInt8](repeating: 0, count: HandshakeMessage.maximumBodyLength + 1)
-        #expect(decodeError { _ = try HandshakeMessage.parse(type: .finished, body: huge[...], context: HandshakeContext()) }?.code == .tooLarge)
+        #expect(hsDecodeError { _ = try HandshakeMessage.parse(type: .finished, body: huge[...], context: HandshakeContext()) }?.code == .tooLarge)
     }
 
     @Test func messageTypeMatchesTheParsedCase() throws {
@@ -241,14 +241,14 @@ import WireCore
             (.keyUpdate, [0], .tls13),
         ]
         for (type, body, version) in cases {
-            #expect(try parse(type, body, version: version).type == type)
+            #expect(try hsParse(type, body, version: version).type == type)
         }
     }
 
     @Test func decodeErrorsCompareByCodeAndDescribeTheField() {
         #expect(TLSDecodeError(.truncated, "a") == TLSDecodeError(.truncated, "b"))
         #expect(TLSDecodeError(.truncated, "a") != TLSDecodeError(.trailingBytes, "a"))
-        let e = decodeError { _ = try parse(.clientHello, [0x03, 0x03, 0x01]) }
+        let e = hsDecodeError { _ = try hsParse(.clientHello, [0x03, 0x03, 0x01]) }
         #expect(e?.code == .truncated)
         #expect(e?.description == "truncated: ClientHello: random needs 32 bytes, 1 remain in the body")
     }

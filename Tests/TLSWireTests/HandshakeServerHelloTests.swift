@@ -2,7 +2,7 @@ import Testing
 @testable import TLSWire
 import WireCore
 
-func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) throws -> ServerHello {
+func hsParseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) throws -> ServerHello {
     let message = try HandshakeMessage.parse(type: type, body: bytes[...], context: HandshakeContext())
     guard case .serverHello(let h) = message else {
         Issue.record("not decoded as a ServerHello: \(message)")
@@ -14,8 +14,8 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
 
 @Suite struct HandshakeServerHelloTests {
     @Test func tls13ServerHelloSelectsTLS13ThroughSupportedVersions() throws {
-        let h = try parseServerHello(HandshakeFixtures.tls13ServerHello)
-        let client = try parseClientHello(HandshakeFixtures.tls13ClientHello)
+        let h = try hsParseServerHello(HandshakeFixtures.tls13ServerHello)
+        let client = try hsParseClientHello(HandshakeFixtures.tls13ClientHello)
         #expect(h.legacyVersion == .tls12)
         #expect(h.selectedVersion == .tls13)
         #expect(h.negotiatedVersion == .tls13)
@@ -30,7 +30,7 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
     }
 
     @Test func tls12ServerHelloNegotiatesByLegacyVersion() throws {
-        let h = try parseServerHello(HandshakeFixtures.tls12ServerHello)
+        let h = try hsParseServerHello(HandshakeFixtures.tls12ServerHello)
         #expect(h.selectedVersion == nil)
         #expect(h.negotiatedVersion == .tls12)
         #expect(h.cipherSuite.rawValue == 0xc030)
@@ -41,14 +41,14 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
     }
 
     @Test func tls13CapableServerAnsweringATLS10ClientSetsTheDowngradeSentinel() throws {
-        let h = try parseServerHello(HandshakeFixtures.tls10ServerHello)
+        let h = try hsParseServerHello(HandshakeFixtures.tls10ServerHello)
         #expect(h.negotiatedVersion == .tls10)
         #expect(h.cipherSuite.rawValue == 0xc014)
         #expect(h.downgradeSentinel == .tls11)  // "DOWNGRD" 00: negotiated TLS 1.1 or below
     }
 
     @Test func helloRetryRequestIsRecognisedByItsMagicRandomAndNamesTheGroup() throws {
-        let hrr = try parseServerHello(HandshakeFixtures.helloRetryRequest)
+        let hrr = try hsParseServerHello(HandshakeFixtures.helloRetryRequest)
         #expect(hrr.isHelloRetryRequest)
         #expect(hrr.random == ServerHello.helloRetryRequestRandom)
         #expect(hrr.keyShareGroup == .secp256r1)  // selected_group: what the server wants a share for
@@ -57,7 +57,7 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
         #expect(hrr.extensions.map(\.type.rawValue) == [43, 51])
         #expect(hrr.extensionErrors.isEmpty)
 
-        let final = try parseServerHello(HandshakeFixtures.hrrServerHello)
+        let final = try hsParseServerHello(HandshakeFixtures.hrrServerHello)
         #expect(!final.isHelloRetryRequest)
         #expect(final.keyShareGroup == .secp256r1)
         #expect(final.negotiatedVersion == .tls13)
@@ -67,9 +67,9 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
         // draft-ietf-tls-tls13-18 layout, built by hand: version 0x7f12, random, suite, extensions
         // with key_share at its draft code point 40.
         let random = [UInt8](repeating: 0x42, count: 32)
-        let keyShare = HelloBuilder.ext(40, HelloBuilder.u16(29) + HelloBuilder.v16([UInt8](repeating: 9, count: 32)))
-        let body = [0x7f, 0x12] + random + [0x13, 0x01] + HelloBuilder.v16(keyShare)
-        let h = try parseServerHello(body)
+        let keyShare = HandshakeHelloBuilder.ext(40, HandshakeHelloBuilder.u16(29) + HandshakeHelloBuilder.v16([UInt8](repeating: 9, count: 32)))
+        let body = [0x7f, 0x12] + random + [0x13, 0x01] + HandshakeHelloBuilder.v16(keyShare)
+        let h = try hsParseServerHello(body)
         #expect(h.isDraftLayout)
         #expect(h.negotiatedVersion.rawValue == 0x7f12)
         #expect(h.negotiatedVersion.isTLS13Draft)
@@ -79,10 +79,10 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
     }
 
     @Test func draftHelloRetryRequestMessageBecomesARetryServerHello() throws {
-        let selectGroup = HelloBuilder.ext(40, HelloBuilder.u16(23))
-        let cookie = HelloBuilder.ext(44, HelloBuilder.v16([1, 2, 3]))
+        let selectGroup = HandshakeHelloBuilder.ext(40, HandshakeHelloBuilder.u16(23))
+        let cookie = HandshakeHelloBuilder.ext(44, HandshakeHelloBuilder.v16([1, 2, 3]))
         // draft -19..-21: version, cipher_suite, extensions
-        let withSuite = try parseServerHello([0x7f, 0x14, 0x13, 0x01] + HelloBuilder.v16(selectGroup + cookie),
+        let withSuite = try hsParseServerHello([0x7f, 0x14, 0x13, 0x01] + HandshakeHelloBuilder.v16(selectGroup + cookie),
                                              type: HandshakeType(rawValue: 6))
         #expect(withSuite.isHelloRetryRequest && withSuite.isDraftLayout)
         #expect(withSuite.cipherSuite.rawValue == 0x1301)
@@ -90,30 +90,30 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
         #expect(withSuite.hasCookie)
         #expect(withSuite.negotiatedVersion.rawValue == 0x7f14)
         // draft -13..-18: version, extensions
-        let without = try parseServerHello([0x7f, 0x12] + HelloBuilder.v16(selectGroup), type: HandshakeType(rawValue: 6))
+        let without = try hsParseServerHello([0x7f, 0x12] + HandshakeHelloBuilder.v16(selectGroup), type: HandshakeType(rawValue: 6))
         #expect(without.isHelloRetryRequest)
         #expect(without.keyShareGroup == .secp256r1)
-        #expect(decodeError { _ = try HandshakeMessage.parse(type: HandshakeType(rawValue: 6), body: [0x7f, 0x12, 0x00][...],
+        #expect(hsDecodeError { _ = try HandshakeMessage.parse(type: HandshakeType(rawValue: 6), body: [0x7f, 0x12, 0x00][...],
                                                              context: HandshakeContext()) } != nil)
     }
 
     @Test func serverALPNMustNameExactlyOneProtocol() throws {
-        let real = try parseServerHello(HandshakeFixtures.tls12ServerHello)
+        let real = try hsParseServerHello(HandshakeFixtures.tls12ServerHello)
         func encode(_ exts: [TLSExtension]) -> [UInt8] {
-            HelloBuilder.u16(Int(real.legacyVersion.rawValue)) + real.random + HelloBuilder.v8(real.sessionID)
-                + HelloBuilder.u16(Int(real.cipherSuite.rawValue)) + [0]
-                + HelloBuilder.v16(exts.flatMap { HelloBuilder.ext($0.type.rawValue, $0.data) })
+            HandshakeHelloBuilder.u16(Int(real.legacyVersion.rawValue)) + real.random + HandshakeHelloBuilder.v8(real.sessionID)
+                + HandshakeHelloBuilder.u16(Int(real.cipherSuite.rawValue)) + [0]
+                + HandshakeHelloBuilder.v16(exts.flatMap { HandshakeHelloBuilder.ext($0.type.rawValue, $0.data) })
         }
         #expect(encode(real.extensions) == HandshakeFixtures.tls12ServerHello)
-        let one = TLSExtension(type: .alpn, data: HelloBuilder.v16(HelloBuilder.v8(Array("h2".utf8))))
-        let h = try parseServerHello(encode(real.extensions + [one]))
+        let one = TLSExtension(type: .alpn, data: HandshakeHelloBuilder.v16(HandshakeHelloBuilder.v8(Array("h2".utf8))))
+        let h = try hsParseServerHello(encode(real.extensions + [one]))
         #expect(h.alpnProtocol == "h2" && h.extensionErrors.isEmpty)
-        let two = TLSExtension(type: .alpn, data: HelloBuilder.v16(HelloBuilder.v8(Array("h2".utf8)) + HelloBuilder.v8(Array("h3".utf8))))
-        let bad = try parseServerHello(encode(real.extensions + [two]))
+        let two = TLSExtension(type: .alpn, data: HandshakeHelloBuilder.v16(HandshakeHelloBuilder.v8(Array("h2".utf8)) + HandshakeHelloBuilder.v8(Array("h3".utf8))))
+        let bad = try hsParseServerHello(encode(real.extensions + [two]))
         #expect(bad.alpnProtocol == "h2")
         #expect(bad.extensionErrors.count == 1)
         let brokenVersion = TLSExtension(type: .supportedVersions, data: [0x03])
-        let broken = try parseServerHello(encode(real.extensions + [brokenVersion]))
+        let broken = try hsParseServerHello(encode(real.extensions + [brokenVersion]))
         #expect(broken.selectedVersion == nil)
         #expect(broken.negotiatedVersion == .tls12)
         #expect(broken.extensionErrors.first?.contains("supported_versions") == true)
@@ -122,9 +122,9 @@ func parseServerHello(_ bytes: [UInt8], type: HandshakeType = .serverHello) thro
     @Test func serverHelloWithoutExtensionsIsLegalButTrailingGarbageIsNot() throws {
         let full = HandshakeFixtures.tls12ServerHello
         let bare = Array(full.prefix(2 + 32 + 1 + 2 + 1))
-        let h = try parseServerHello(bare)
+        let h = try hsParseServerHello(bare)
         #expect(!h.hasExtensionsBlock && h.extensions.isEmpty)
-        #expect(decodeError { _ = try ServerHello.parse(bare[...] + [0]) }?.code == .truncated)
-        #expect(decodeError { _ = try ServerHello.parse(full[...] + [0, 0]) }?.code == .trailingBytes)
+        #expect(hsDecodeError { _ = try ServerHello.parse(bare[...] + [0]) }?.code == .truncated)
+        #expect(hsDecodeError { _ = try ServerHello.parse(full[...] + [0, 0]) }?.code == .trailingBytes)
     }
 }
