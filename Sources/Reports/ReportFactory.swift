@@ -1,10 +1,16 @@
-/// Picks the renderer for a format name.
+/// Picks the renderer for a format name. With `redact`, every format sees the connections and
+/// inputs only after a `Redactor` (Common/Redaction.swift) has replaced addresses, MACs, host
+/// names and serials with pseudonyms, so no renderer can forget to redact a field.
 public enum ReportFactory {
     public static func make(format: String, out: OutputSink, color: Bool, redact: Bool) -> ReportRenderer {
+        let renderer: ReportRenderer
         switch format {
-        case "json": return JSONReport(out: out)
-        case "jsonl": return JSONLinesReport(out: out)
-        default: return TextReport(out: out, color: color)
+        case "json": renderer = JSONReport(out: out)
+        case "jsonl": renderer = JSONLinesReport(out: out)
+        case "markdown", "md": renderer = MarkdownReport(out: out, redacted: redact)
+        case "html": renderer = HTMLReport(out: out, redacted: redact)
+        default: renderer = TextReport(out: out, color: color, redacted: redact)
         }
+        return redact ? RedactingRenderer(renderer) : renderer
     }
 }
