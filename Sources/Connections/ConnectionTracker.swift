@@ -42,6 +42,7 @@ public final class ConnectionTracker {
     private var events: [TLSEvent] = []
     private var lastSweep: Double = 0
     private var segmentsSinceSweep = 0
+    private var fragmentNotes = 0
 
     public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
         self.input = input
@@ -99,6 +100,21 @@ public final class ConnectionTracker {
         segmentsSinceSweep += 1
         if segmentsSinceSweep >= 4096 || time.timeInterval - lastSweep >= 1 {
             sweep(now: time)
+        }
+    }
+
+    /// An IP fragment between these addresses was seen. Fragments are not reassembled (they are rare
+    /// for TCP); the connections between the same hosts get an anomaly so a gap is explained, not guessed.
+    public func noteFragment(source: IPAddress, destination: IPAddress, frame: Int) {
+        fragmentNotes += 1
+        guard fragmentNotes <= 64 else { return }
+        for (key, s) in table {
+            guard let d = s.data else { continue }
+            let pair = (key.a.ip == source && key.b.ip == destination) || (key.a.ip == destination && key.b.ip == source)
+            if pair && d.anomalies.count < 64 {
+                d.anomalies.append(Anomaly(.ipFragment, frame: frame,
+                    "IP fragment from \(source) to \(destination): tlsdiag does not reassemble IP fragments, so bytes they carried show as a gap"))
+            }
         }
     }
 

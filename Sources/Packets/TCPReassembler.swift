@@ -46,6 +46,8 @@ public struct TCPReassembler: Sendable {
     public private(set) var limitHits = 0
     var pending: [Pending] = []
     var pendingBytes = 0
+    /// When the peer first acknowledged past the current hole (see `peerAcknowledged`).
+    var holeAcknowledged: (frame: Int, time: Timestamp)?
     let limits: ReassemblyLimits
 
     public init(limits: ReassemblyLimits = .default) { self.limits = limits }
@@ -101,10 +103,20 @@ public struct TCPReassembler: Sendable {
 
     /// The other direction acknowledged up to `ack`. When that is past the start of data we hold
     /// out of order, the peer received the bytes of the hole: the capture lost them. Declare the gap.
+    ///
+    /// A mirror port may deliver the two directions slightly out of order, so the ACK can be captured
+    /// before the data it acknowledges: the ACK only arms the decision, and the gap is declared when the
+    /// hole is still open 16 frames or half a second (capture time) later.
     public mutating func peerAcknowledged(_ ack: UInt32, frame: Int, time: Timestamp, sink: (StreamEvent) -> Void) {
         guard let expected = nextSequence, let first = pending.first else { return }
-        if Self.distance(expected, ack) > 0 && Self.distance(first.sequence, ack) >= 0 {
-            flushFirstHole(frame: frame, time: time, sink: sink)
+        guard Self.distance(expected, ack) > 0 && Self.distance(first.sequence, ack) >= 0 else { return }
+        if let armed = holeAcknowledged {
+            if frame - armed.frame >= 16 || time.difference(from: armed.time) >= 0.5 {
+                holeAcknowledged = nil
+                flushFirstHole(frame: frame, time: time, sink: sink)
+            }
+        } else {
+            holeAcknowledged = (frame, time)
         }
     }
 
@@ -132,6 +144,7 @@ public struct TCPReassembler: Sendable {
         while let first = pending.first, let expected = nextSequence {
             let d = Self.distance(expected, first.sequence)
             if d > 0 { return }
+            holeAcknowledged = nil
             pending.removeFirst()
             pendingBytes -= first.bytes.count
             let end = d + first.bytes.count

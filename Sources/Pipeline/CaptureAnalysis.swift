@@ -98,6 +98,9 @@ public final class FrameFeed {
             tracker.process(seg, frame: frame.number, time: frame.timestamp)
         case .other(let other):
             counters.count(other, frame: frame.number)
+            if case .ipFragment(let src, let dst, _) = other {
+                tracker.noteFragment(source: src, destination: dst, frame: frame.number)
+            }
         }
     }
 }

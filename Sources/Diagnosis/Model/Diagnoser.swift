@@ -26,10 +26,13 @@ public struct Diagnoser: Sendable {
         var ac = input
         let profile = profile(for: ac)
         ac.profile = profile?.name
-        let context = RuleContext(analyzed: ac, profile: profile, trust: trust)
+        var context = RuleContext(analyzed: ac, profile: profile, trust: trust)
         var found: [(finding: Finding, rank: Int)] = []
         for rule in rules {
-            if let f = rule.evaluate(context) { found.append((f, rule.rank)) }
+            if let f = rule.evaluate(context) {
+                found.append((f, rule.rank))
+                context.previous.append(f)
+            }
         }
         ac.findings = Self.order(found)
         Self.lowerConfidenceForCaptureProblems(&ac.findings)

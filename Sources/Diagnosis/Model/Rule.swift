@@ -23,6 +23,8 @@ public struct RuleContext: Sendable {
     public var analyzed: AnalyzedConnection
     public var profile: VendorProfile?
     public var trust: TrustConfiguration
+    /// Findings of the rules evaluated before this one (catch-all rules read them).
+    public var previous: [Finding] = []
     public var connection: Connection { analyzed.connection }
 
     public init(analyzed: AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {

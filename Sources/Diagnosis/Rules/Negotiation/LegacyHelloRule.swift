@@ -1,0 +1,34 @@
+import WireCore
+import TLSWire
+import Connections
+
+/// LEGACY-HELLO: an SSLv2-compatible ClientHello, or an SSL 3.0 hello.
+public struct LegacyHelloRule: DiagnosisRule {
+    public init() {}
+    public var id: RuleID { .legacyHello }
+    public var severity: Severity { .warning }
+    public var rank: Int { 12 }
+    public var summary: String { "The client sent an SSLv2-compatible or SSL 3.0 hello, which modern servers refuse." }
+    public var details: String {
+        """
+        The ClientHello used the SSLv2-compatible record format (RFC 5246 Appendix E.2) or offered at most SSL 3.0. \
+        Stacks from before ~2010 (old Java, OpenSSL 0.9.x, some embedded firmware) do this; current servers \
+        (OpenSSL 1.1+, anything with TLS 1.3) reject SSLv2-format hellos and SSL 3.0. The device needs a firmware \
+        (TLS library) upgrade.
+        """
+    }
+    public func evaluate(_ ctx: RuleContext) -> Finding? {
+        guard let ch = ctx.tls.clientHello else { return nil }
+        let h = ch.value
+        let sslv2 = h.isSSLv2Compatible
+        let ssl3 = h.highestVersion <= .sslv3 && h.highestVersion.rank > 0
+        guard sslv2 || ssl3 else { return nil }
+        let failed = ctx.tls.serverHello == nil && ctx.connection.outcome.isFailure
+        let what = sslv2 ? "an SSLv2-compatible ClientHello (record format from SSL 2.0)" : "a ClientHello offering at most SSL 3.0"
+        return Finding(rule: id, severity: failed ? .error : .warning, confidence: .high,
+                       title: sslv2 ? "SSLv2-compatible ClientHello" : "SSL 3.0 ClientHello",
+                       explanation: "\(ctx.device.capitalizedFirst) sent \(what) (frame \(ch.frame)), offering up to \(h.highestVersion)." + (failed ? " The server did not accept it." : " The server accepted it, but current servers refuse this format."),
+                       remediation: ctx.remediation(id, generic: "Upgrade the device firmware to a TLS stack that sends standard TLS 1.2 hellos."),
+                       frames: [ch.frame], evidence: NegotiationDiff.offered(h), sideAtFault: .client)
+    }
+}

@@ -1,0 +1,32 @@
+import WireCore
+import TLSWire
+import Connections
+
+/// WEAK-CIPHER: a weak or non-forward-secret suite was negotiated.
+public struct WeakCipherRule: DiagnosisRule {
+    public init() {}
+    public var id: RuleID { .weakCipher }
+    public var severity: Severity { .warning }
+    public var rank: Int { 50 }
+    public var summary: String { "A weak cipher suite (NULL, EXPORT, anon, RC4, DES/3DES, MD5) or one without forward secrecy was negotiated." }
+    public var details: String {
+        """
+        The negotiated cipher suite is weak (NULL or EXPORT encryption, anonymous key exchange, RC4, DES or 3DES, \
+        MD5 MAC) or has no forward secrecy (static RSA key exchange: whoever gets the server key later can decrypt \
+        recorded traffic). It works, but should be changed: prefer ECDHE with AES-GCM or ChaCha20-Poly1305.
+        """
+    }
+    public func evaluate(_ ctx: RuleContext) -> Finding? {
+        guard let sh = ctx.tls.serverHello, let info = sh.value.cipherSuite.info, !info.tls13Only else { return nil }
+        var reasons = info.weaknesses
+        if !info.forwardSecret && info.weaknesses.isEmpty { reasons.append("no forward secrecy (\(info.keyExchange) key exchange)") }
+        guard !reasons.isEmpty else { return nil }
+        let clientOfferedBetter = ctx.tls.clientHello?.value.cipherSuites.compactMap(\.info).contains { $0.forwardSecret && $0.weaknesses.isEmpty } ?? false
+        return Finding(rule: id, severity: severity, confidence: .high,
+                       title: "Weak cipher suite negotiated: \(info.name) (\(reasons.joined(separator: ", ")))",
+                       explanation: "\(ctx.server.capitalizedFirst) chose \(info.name), which is weak: \(reasons.joined(separator: ", ")). " + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),
+                       remediation: clientOfferedBetter ? "Prefer ECDHE + AES-GCM/ChaCha20 suites on the server and disable \(info.name)."
+                           : "Enable modern suites (ECDHE with AES-GCM) on the device and prefer them on the server.",
+                       frames: [sh.frame], evidence: NegotiationDiff.chosen(sh.value), sideAtFault: clientOfferedBetter ? .server : .client)
+    }
+}
