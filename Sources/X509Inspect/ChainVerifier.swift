@@ -75,7 +75,7 @@ private struct ChainCheck {
             switch cache.summary(for: der) {
             case .success(let s):
                 summaries.append(s)
-                parsed.append(try? OpenSSLCertificate.parse(der: der))
+                parsed.append(cache.parsed(for: der) ?? (try? OpenSSLCertificate.parse(der: der)))
             case .failure(let e):
                 summaries.append(nil)
                 parsed.append(nil)

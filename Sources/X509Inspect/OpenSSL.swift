@@ -12,8 +12,8 @@ import Musl
 import Darwin
 #endif
 
-/// Owns one `X509 *` (one reference to it).
-final class OpenSSLCertificate {
+/// Owns one `X509 *` (one reference to it). Shared read-only between threads once built (see CertificateCache).
+final class OpenSSLCertificate: @unchecked Sendable {
     let ref: OpaquePointer
 
     /// Takes over one reference the caller already holds.
