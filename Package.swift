@@ -44,6 +44,8 @@ let package = Package(
         .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore"]),
         .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore"],
                     resources: [.copy("Fixtures")]),
+        // Live capture: pcapng writer (any user) and real TLS peers captured live (root only, else skipped).
+        .testTarget(name: "LiveTests", dependencies: ["Capture", "WireCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
                                                           "Connections", "X509Inspect", "Diagnosis", "Reports"]),
     ]

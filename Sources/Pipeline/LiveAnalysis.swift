@@ -29,8 +29,9 @@ public struct LiveOptions: Sendable {
     public var reportLimit = 10_000
     /// How often the tracker is swept on the wall clock and the capture file flushed.
     public var tickInterval = 0.25
-    /// How often libpcap's drop counters are read.
-    public var statsInterval = 1.0
+    /// How often libpcap's drop counters are read (a cheap getsockopt), so drops are known before
+    /// the connections they touch are reported.
+    public var statsInterval = 0.25
     /// Drop windows remembered to annotate connections (older ones are merged).
     public var maxDropWindows = 256
     public init() {}
@@ -46,9 +47,9 @@ public struct DropNote: Sendable, Hashable {
 
     public var sentence: String {
         var parts: [String] = []
-        if kernel > 0 { parts.append("\(kernel) by the kernel (the capture could not keep up)") }
-        if interface > 0 { parts.append("\(interface) by the interface") }
-        return "the capture dropped \(total) packet\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) between \(from.rfc3339Seconds) and \(to.rfc3339Seconds), while this connection was open; a message missing from it may have been lost by the capture, not by the network"
+        if kernel > 0 { parts.append("\(kernel) dropped by the kernel: this machine did not keep up") }
+        if interface > 0 { parts.append("\(interface) dropped by the interface: the NIC was overrun") }
+        return "the capture lost \(total) packet\(total == 1 ? "" : "s") between \(from.rfc3339Seconds) and \(to.rfc3339Seconds) while this connection was open (\(parts.joined(separator: "; "))); a message missing from this connection may have been lost by the capture, not by the network"
     }
 }
 
@@ -109,7 +110,7 @@ public final class LiveAnalysis {
     private var explained = 0
     /// Connections reported when their handshake completed: verdict then (removed when they end,
     /// so this is bounded by the tracker's open connections).
-    private var early: [Int: (outcome: Outcome, rule: RuleID?)] = [:]
+    private var early: [Int: (outcome: Outcome, rule: RuleID?, drops: Bool)] = [:]
     private var dropWindows: [DropNote] = []
     private var lastStats = LiveStats()
     private var lastStatsTime: Timestamp
@@ -167,12 +168,12 @@ public final class LiveAnalysis {
                 break
             }
             let t = Self.now()
+            if t.difference(from: lastStatsTime) >= live.statsInterval { pendingDrops += sampleDrops(capture, at: t) }
             if t.difference(from: lastTick) >= live.tickInterval {
                 tracker.tick(now: t)
                 writer?.flush()
                 lastTick = t
             }
-            if t.difference(from: lastStatsTime) >= live.statsInterval { pendingDrops += sampleDrops(capture, at: t) }
         }
         let end = Self.now()
         _ = sampleDrops(capture, at: end)
@@ -209,7 +210,7 @@ public final class LiveAnalysis {
         var c = c
         let drops = annotateDrops(&c)
         let ac = analysis.analyze(c)
-        early[c.id] = (ac.connection.outcome, ac.rootCause?.rule)
+        early[c.id] = (ac.connection.outcome, ac.rootCause?.rule, drops != nil)
         emit(LiveEvent(kind: .handshakeCompleted, analyzed: ac, drops: drops, printLine: true))
     }
 
@@ -235,7 +236,8 @@ public final class LiveAnalysis {
         }
 
         if let before = early.removeValue(forKey: c.id) {
-            let changed = before.outcome != c.outcome || before.rule != ac.rootCause?.rule
+            // Reported again when the verdict changed, or when packets were lost after the first report.
+            let changed = before.outcome != c.outcome || before.rule != ac.rootCause?.rule || (drops != nil && !before.drops)
             emit(LiveEvent(kind: changed ? .changed : .finished, analyzed: ac, drops: drops, printLine: changed))
         } else {
             emit(LiveEvent(kind: .finished, analyzed: ac, drops: drops, printLine: worthALine(ac)))

@@ -54,6 +54,9 @@ struct Live: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Once the capture is open, drop root privileges and run as this user (the -w and --report files then belong to it).", valueName: "NAME"))
     var user: String?
 
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Kernel capture buffer in KiB (default 8192). Raise it when the summary shows kernel drops.", valueName: "KIB"))
+    var bufferSize: Int?
+
     @Flag(name: .customLong("no-promisc"), help: "Do not put the interface into promiscuous mode (a mirror port needs it; default: on).")
     var noPromisc = false
 
@@ -68,6 +71,7 @@ struct Live: ParsableCommand {
     func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if let n = count, n < 1 { throw ValidationError("--count must be at least 1") }
+        if let b = bufferSize, b < 1 || b > 4 << 20 { throw ValidationError("--buffer-size is in KiB: 1 to 4194304") }
         if write == "-" { throw ValidationError("-w - is not supported: standard output carries the handshake lines; name a file") }
         if report == nil && [.json, .markdown, .html].contains(format) {
             throw ValidationError("--format \(format.rawValue) is a whole document written when the capture stops: give --report FILE (or use --format jsonl to stream)")
@@ -81,6 +85,7 @@ struct Live: ParsableCommand {
         // Open the capture while still privileged.
         var captureOptions = LiveCaptureOptions(interface: interface)
         captureOptions.promiscuous = !noPromisc
+        if let b = bufferSize { captureOptions.bufferSize = b * 1024 }
         let capture: LiveCapture
         do {
             capture = try LiveCapture(captureOptions)
@@ -89,6 +94,9 @@ struct Live: ParsableCommand {
             throw failUsage(CLIError(error.description))
         }
         for w in capture.warnings { printError("warning: " + w) }
+        if let b = bufferSize, b * 1024 < 2 * capture.snaplen {
+            printError("warning: --buffer-size \(b) KiB holds fewer than two full-size packets (\(2 * capture.snaplen / 1024) KiB): expect most packets to be dropped")
+        }
 
         if let u = user {
             do {
