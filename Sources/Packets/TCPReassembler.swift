@@ -81,7 +81,7 @@ public struct TCPReassembler: Sendable {
             nextSequence = seq &+ UInt32(truncatingIfNeeded: payload.count)
             deliveredBytes += payload.count
             sink(.data(payload, frame: frame, time: time))
-            drain(sink: sink)
+            drain(completingFrame: frame, completingTime: time, sink: sink)
         } else if d < 0 {
             // Retransmission, possibly carrying some new bytes past what we have.
             let end = d + payload.count
@@ -90,7 +90,7 @@ public struct TCPReassembler: Sendable {
             nextSequence = expected &+ UInt32(truncatingIfNeeded: end)
             deliveredBytes += end
             sink(.data(fresh, frame: frame, time: time))
-            drain(sink: sink)
+            drain(completingFrame: frame, completingTime: time, sink: sink)
         } else {
             outOfOrderSegments += 1
             insertPending(Pending(sequence: seq, bytes: Array(payload), frame: frame, time: time))
@@ -140,7 +140,10 @@ public struct TCPReassembler: Sendable {
         pendingBytes += p.bytes.count
     }
 
-    mutating func drain(sink: (StreamEvent) -> Void) {
+    /// Delivers held segments that are now in order. `completingFrame`/`completingTime`: the frame
+    /// that filled the hole; held data is attributed to it, as Wireshark shows reassembled messages
+    /// at the frame that completed them. Nil when a gap was declared (the data keeps its own frame).
+    mutating func drain(completingFrame: Int? = nil, completingTime: Timestamp? = nil, sink: (StreamEvent) -> Void) {
         while let first = pending.first, let expected = nextSequence {
             let d = Self.distance(expected, first.sequence)
             if d > 0 { return }
@@ -152,7 +155,8 @@ public struct TCPReassembler: Sendable {
             nextSequence = expected &+ UInt32(truncatingIfNeeded: end)
             deliveredBytes += end
             first.bytes.withUnsafeBytes { raw in
-                sink(.data(UnsafeRawBufferPointer(rebasing: raw[(first.bytes.count - end)...]), frame: first.frame, time: first.time))
+                sink(.data(UnsafeRawBufferPointer(rebasing: raw[(first.bytes.count - end)...]),
+                           frame: completingFrame ?? first.frame, time: completingTime ?? first.time))
             }
         }
     }

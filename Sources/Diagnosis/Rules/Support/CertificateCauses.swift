@@ -24,10 +24,9 @@ extension RuleContext {
 
     /// An incomplete-chain issue that really is a missing intermediate. When the certificate whose
     /// issuer is missing is itself a CA, the missing piece is the root, which servers never send:
-    /// that is an untrusted root, not an incomplete chain. With a named store the verifier knows.
+    /// that is an untrusted root, not an incomplete chain.
     var missingIntermediate: ChainIssue? {
         guard let issue = serverIssue(.incompleteChain), let chain = analyzed.serverChain else { return nil }
-        if trust.clientTrustExplicit { return issue }
         let idx = issue.certificateIndex ?? 0
         let cert = idx < chain.certificates.count ? chain.certificates[idx].summary : nil
         return cert?.isCA == true ? nil : issue
