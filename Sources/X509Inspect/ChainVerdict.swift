@@ -72,6 +72,9 @@ public struct ChainIssue: Sendable, Hashable {
         public static let missingServerAuthEKU = Kind(rawValue: "missing_server_auth_eku")
         /// The leaf has an extendedKeyUsage extension without clientAuth (or anyExtendedKeyUsage).
         public static let missingClientAuthEKU = Kind(rawValue: "missing_client_auth_eku")
+        /// Spellings with "Eku", for callers who guess that way.
+        public static let missingServerAuthEku = missingServerAuthEKU
+        public static let missingClientAuthEku = missingClientAuthEKU
         /// A sent certificate does not decode.
         public static let unparsable = Kind(rawValue: "unparsable")
         /// The Certificate message was empty.

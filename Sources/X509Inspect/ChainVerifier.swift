@@ -17,7 +17,24 @@ public enum ChainVerifier {
     /// (chain complete up to a self-signed root that the store lacks: name that root).
     public static func verify(chain: [[UInt8]], store: TrustStore?, at time: Timestamp, purpose: ChainPurpose,
                               cache: CertificateCache) -> ChainVerdict {
-        var check = ChainCheck(store: store, time: time, purpose: purpose, cache: cache)
+        verify(chain: chain, store: store, at: time, purpose: purpose, cache: cache, options: Options())
+    }
+
+    /// How the receiving peer's TLS stack builds chains, where stacks differ.
+    public struct Options: Sendable, Hashable {
+        /// Accept any certificate in the store as a trust anchor, even an intermediate (OpenSSL's
+        /// X509_V_FLAG_PARTIAL_CHAIN; what mbedTLS, wolfSSL and Java do). Off: the chain must end at a
+        /// self-signed root in the store, as OpenSSL and GnuTLS require by default.
+        public var allowPartialChain: Bool
+
+        public init(allowPartialChain: Bool = false) {
+            self.allowPartialChain = allowPartialChain
+        }
+    }
+
+    public static func verify(chain: [[UInt8]], store: TrustStore?, at time: Timestamp, purpose: ChainPurpose,
+                              cache: CertificateCache, options: Options) -> ChainVerdict {
+        var check = ChainCheck(store: store, time: time, purpose: purpose, cache: cache, options: options)
         return check.run(chain)
     }
 }
@@ -43,13 +60,15 @@ private struct ChainCheck {
     let time: Timestamp
     let purpose: ChainPurpose
     let cache: CertificateCache
+    let options: ChainVerifier.Options
 
     var sent: [[UInt8]] = []
     var summaries: [CertificateSummary?] = []
     var parsed: [OpenSSLCertificate?] = []
     var issues: [ChainIssue] = []
 
-    init(store: TrustStore?, time: Timestamp, purpose: ChainPurpose, cache: CertificateCache) {
+    init(store: TrustStore?, time: Timestamp, purpose: ChainPurpose, cache: CertificateCache, options: ChainVerifier.Options) {
+        self.options = options
         self.store = store
         self.time = time
         self.purpose = purpose
@@ -121,9 +140,8 @@ private struct ChainCheck {
     /// the first noted error is what a peer without such a callback would have stopped at.
     private func runOpenSSL(leaf: OpenSSLCertificate) -> OpenSSLRun {
         var run = OpenSSLRun()
-        let ownStore: OpenSSLStore? = store == nil ? OpenSSLStore(certificates: []) : nil
-        guard let x509Store = store?.prepared.ref ?? ownStore?.ref,
-              let untrusted = ctls_sk_X509_new_null() else { return run }
+        let x509Store = (store?.prepared ?? OpenSSLStore.empty).ref
+        guard let untrusted = ctls_sk_X509_new_null() else { return run }
         defer { ctls_sk_X509_pop_free(untrusted) }
         for case let cert? in parsed.dropFirst() {
             X509_up_ref(cert.ref)   // the stack frees what it holds; Swift keeps its own reference
@@ -133,12 +151,13 @@ private struct ChainCheck {
         defer { X509_STORE_CTX_free(ctx) }
         let collector = VerifyCollector()
         withExtendedLifetime(collector) {
-            withExtendedLifetime(ownStore) {
+            withExtendedLifetime(store) {
                 guard X509_STORE_CTX_init(ctx, x509Store, leaf.ref, untrusted) == 1 else { return }
                 // What libssl does before verifying a peer: a client checks the server for "ssl_server", a server the client for "ssl_client".
                 _ = X509_STORE_CTX_set_default(ctx, purpose == .serverAuth ? "ssl_server" : "ssl_client")
                 if let param = X509_STORE_CTX_get0_param(ctx) {
                     X509_VERIFY_PARAM_set_time(param, time_t(time.seconds))
+                    if options.allowPartialChain { _ = X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_PARTIAL_CHAIN)) }
                 }
                 _ = X509_STORE_CTX_set_ex_data(ctx, 0, Unmanaged.passUnretained(collector).toOpaque())   // X509_STORE_CTX_set_app_data
                 X509_STORE_CTX_set_verify_cb(ctx) { ok, ctx in

@@ -90,6 +90,9 @@ final class OpenSSLStore: @unchecked Sendable {
     }
 
     deinit { X509_STORE_free(ref) }
+
+    /// For verifications without a trust store.
+    static let empty = OpenSSLStore(certificates: [])
 }
 
 /// Owns one memory `BIO *`.

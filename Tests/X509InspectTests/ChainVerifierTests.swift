@@ -289,3 +289,20 @@ import WireCore
         #expect(d("2026-11-27T00:00:00Z", "2026-11-27T00:00:40Z") == "40 seconds")
     }
 }
+
+@Suite struct ChainVerifierOptionsTests {
+    @Test func intermediateInTheStoreIsAnAnchorOnlyWithPartialChains() {
+        let store = Fixture.store("intA", label: "certs/trusted")
+        let chain = [Fixture.der("leaf")]
+        let cache = CertificateCache()
+        let strict = ChainVerifier.verify(chain: chain, store: store, at: Fixture.captureTime, purpose: .serverAuth, cache: cache)
+        #expect(strict.status == .untrusted)
+        let missing = strict.issues(of: .incompleteChain).first
+        #expect(missing?.certificateIndex == nil)   // the certificate lacking an issuer came from the store
+        #expect(missing?.missingIssuer == "CN=Example Root A,O=Example")
+        let partial = ChainVerifier.verify(chain: chain, store: store, at: Fixture.captureTime, purpose: .serverAuth,
+                                           cache: cache, options: .init(allowPartialChain: true))
+        #expect(partial.isGood, "\(partial.issues)")
+        #expect(partial.builtChain.count == 2)
+    }
+}
