@@ -162,10 +162,10 @@ public final class MarkdownReport: ReportRenderer {
         var s = "**" + ReportProse.chainTitle(r) + "** (frame \(r.frame)): " + E.inline(ReportProse.chainVerdict(r)) + "\n\n"
         for (i, cert) in r.certificates.enumerated() {
             guard let c = cert.summary else {
-                s += "\(i + 1). undecodable certificate (\(cert.der.count) bytes)" + (cert.decodeError.map { ": " + E.inline($0) } ?? "") + "\n"
+                s += "\(i). undecodable certificate (\(cert.der.count) bytes)" + (cert.decodeError.map { ": " + E.inline($0) } ?? "") + "\n"
                 continue
             }
-            s += "\(i + 1). **" + E.inline(c.subject) + "**  \n"
+            s += "\(i). **" + E.inline(c.subject) + "**  \n"
             var facts = ["issued by " + c.issuer, ReportProse.validityText(c, at: r.judgedAt), ReportProse.key(c), c.signatureAlgorithm]
             if c.isSelfSigned { facts.append("self-signed") }
             if c.isCA { facts.append("CA") }
@@ -179,7 +179,7 @@ public final class MarkdownReport: ReportRenderer {
         if !issues.isEmpty || !notes.isEmpty {
             s += "\n"
             for i in issues {
-                s += "- Issue `" + i.kind.rawValue + "`" + (i.certificateIndex.map { " (certificate \($0 + 1))" } ?? "") + ": " + E.inline(i.detail) + "\n"
+                s += "- Issue `" + i.kind.rawValue + "`" + (i.certificateIndex.map { " (certificate \($0))" } ?? "") + ": " + E.inline(i.detail) + "\n"
             }
             for n in notes { s += "- " + E.inline(n) + "\n" }
         }

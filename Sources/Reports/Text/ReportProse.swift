@@ -63,7 +63,7 @@ public enum ReportProse {
     /// "trusted by <store>", "NOT trusted: unable to get local issuer certificate", "not checked (no trust store given)".
     public static func chainVerdict(_ r: ChainReport) -> String {
         let v = r.verdict
-        let store = v.storeLabel.map { " (\($0))" } ?? ""
+        let store = v.storeLabel.map { " by \($0)" } ?? ""
         switch v.status {
         case .trusted: return v.issues.isEmpty ? "trusted\(store)" : "trusted\(store), with issues"
         case .untrusted: return "NOT trusted\(store)" + (v.opensslErrorText.map { ": \($0)" } ?? "")
