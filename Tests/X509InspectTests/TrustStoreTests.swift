@@ -119,3 +119,17 @@ import Testing
         #expect(v.issues(of: .incompleteChain).first?.missingIssuer == "CN=Example Root A,O=Example")
     }
 }
+
+@Suite struct TrustStoreFormatTests {
+    @Test func trustedCertificatePEMIsRead() throws {
+        let s = try TrustStore.load(paths: [Fixture.path("vendorRoot-trusted.pem")], label: "aux")
+        #expect(s.certificates.map(\.sha256) == [Fixture.summary("vendorRoot").sha256])
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/etc/ssl/certs")))
+    func systemStoreFallsBackToTheDirectory() {
+        let s = TrustStore.system(bundle: "/nonexistent/ca-certificates.crt", directory: "/etc/ssl/certs")
+        #expect(s.label == "system store (/etc/ssl/certs)")
+        #expect(s.certificates.count > 50)
+    }
+}

@@ -183,6 +183,8 @@ cat "$OUT/leaf.pem" "$OUT/intA.pem" "$OUT/unrelatedRoot.pem" > "$OUT/chain-unrel
 cat "$OUT/device.pem" "$OUT/vendorInt.pem" > "$OUT/chain-device.pem"
 cat "$OUT/rootA.pem" "$OUT/vendorRoot.pem" "$OUT/unrelatedRoot.pem" > "$OUT/bundle-roots.pem"
 openssl x509 -in "$OUT/rootA.pem" -outform DER -out "$OUT/rootA.der"
+# OpenSSL's own "TRUSTED CERTIFICATE" PEM form (certificate + trust settings), as some trust bundles use.
+openssl x509 -in "$OUT/vendorRoot.pem" -trustout -addtrust clientAuth -out "$OUT/vendorRoot-trusted.pem"
 rm -rf "$OUT/store-dir"; mkdir "$OUT/store-dir"
 cp "$OUT/rootA.pem" "$OUT/store-dir/rootA.pem"
 openssl x509 -in "$OUT/vendorRoot.pem" -outform DER -out "$OUT/store-dir/vendorRoot.cer"
