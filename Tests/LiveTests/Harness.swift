@@ -80,6 +80,13 @@ final class Background {
         try self.init(executable: "/bin/sh", ["-c", command], logs: logs, name: name)
     }
 
+    /// Foundation starts each child as the leader of its own process group: signalling the group
+    /// reaches a whole shell pipeline (`sleep 4 | openssl s_server`), not just the shell.
+    private var group: Bool {
+        let pid = process.processIdentifier
+        return pid > 0 && getpgid(pid) == pid && pid != getpgrp()
+    }
+
     var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
     var isRunning: Bool { process.isRunning }
@@ -96,7 +103,7 @@ final class Background {
         return condition(self)
     }
 
-    func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
+    func signal(_ sig: Int32) { if process.isRunning { kill(group ? -process.processIdentifier : process.processIdentifier, sig) } }
 
     /// Waits for the exit; kills after the deadline (and returns nil).
     func wait(timeout: Double) -> Int32? {
@@ -111,6 +118,7 @@ final class Background {
     }
 
     func stop() {
+        if group { kill(-process.processIdentifier, SIGKILL) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 }

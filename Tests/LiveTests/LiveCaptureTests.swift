@@ -24,7 +24,7 @@ struct LiveCaptureTests {
         let report = dir.appendingPathComponent("live.json").path
 
         let server12 = try Background(shell: net.inServer("openssl s_server -accept \(net.serverIP):44301 -cert \(pki.serverCert) -key \(pki.serverKey) -tls1_2 -www -naccept 2"), logs: dir, name: "server12")
-        let server13 = try Background(shell: "sleep 15 | " + net.inServer("openssl s_server -accept \(net.serverIP):44302 -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet"), logs: dir, name: "server13")
+        let server13 = try Background(shell: "sleep 10 | " + net.inServer("openssl s_server -accept \(net.serverIP):44302 -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet"), logs: dir, name: "server13")
         defer { server12.stop(); server13.stop() }
         #expect(net.waitListening(port: 44301) && net.waitListening(port: 44302), "openssl s_server did not start")
 
@@ -125,7 +125,7 @@ struct LiveCaptureTests {
         let dir = LiveEnv.tempDir("drops")
         let pki = try TestPKI(dir: dir, serverIPs: ["127.0.0.1"])
         let port = 44321
-        let server = try Background(shell: "sleep 15 | openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet", logs: dir, name: "server")
+        let server = try Background(shell: "sleep 10 | openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet", logs: dir, name: "server")
         defer { server.stop() }
         #expect(waitListening(port: port))
         let live = try Background(executable: LiveEnv.binary, [
@@ -133,7 +133,7 @@ struct LiveCaptureTests {
             logs: dir, name: "tlsdiag")
         defer { live.stop() }
         #expect(live.waitFor(timeout: 5) { $0.stderr.contains("listening on lo") })
-        let blast = sh("(head -c 30000000 /dev/zero; sleep 0.5) | openssl s_client -connect 127.0.0.1:\(port) -servername server.test -CAfile \(pki.rootA) -quiet")
+        let blast = sh("(head -c 30000000 /dev/zero; sleep 0.5) | openssl s_client -connect 127.0.0.1:\(port) -servername server.test -CAfile \(pki.rootA) -quiet -no_ign_eof")
         #expect(blast.status == 0, "\(blast.err)")
         usleep(500_000)
         live.signal(SIGTERM)
