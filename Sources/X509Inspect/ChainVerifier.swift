@@ -222,9 +222,10 @@ private struct ChainCheck {
                                          detail: "the chain ends at the self-signed root '\(s.subject)', which \(storeLabel) does not contain",
                                          missingIssuer: s.subject, missingIssuerKeyID: s.subjectKeyIdentifier ?? s.authorityKeyIdentifier,
                                          opensslError: f.error))
-            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID,
-                 X509_V_ERR_CERT_UNTRUSTED:
-                continue   // our own checks below name these precisely
+            case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
+                continue   // checkValidity names these precisely
+            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT where s?.isSelfSigned == true:
+                continue   // checkSelfSignedLeaf
             case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE,
                  X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
                 let issuer = s.map { " '\($0.issuer)'" } ?? ""
