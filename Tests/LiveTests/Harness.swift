@@ -158,8 +158,10 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// Two hosts on a wire: the client side in this namespace, the server in its own network
 /// namespace, joined by a veth pair. tlsdiag captures on the client's veth end, which sees both
-/// directions with real MAC addresses, as a mirror port does. When the kernel has 802.1Q, the
-/// hosts talk over VLAN 77 on top of the veth, so the captured frames carry the tag.
+/// directions with real MAC addresses, as a mirror port does. The frames on the wire carry an
+/// 802.1Q tag (VLAN 77) whenever this machine can do it: with VLAN devices when the kernel has
+/// 802.1Q, else with a tc eBPF program that pushes the tag on egress and pops it on ingress
+/// (ENVIRONMENT.md §7), else untagged.
 final class VethPair {
     let namespace: String
     let captureInterface: String
@@ -167,6 +169,8 @@ final class VethPair {
     let clientIP: String
     let serverIP: String
     private(set) var vlan: UInt16?
+    /// How the tag was put on the wire: "802.1q", "tc-ebpf" or "none".
+    private(set) var vlanMethod = "none"
 
     init() throws {
         let id = Int(getpid()) % 100_000
@@ -196,10 +200,12 @@ final class VethPair {
         let (clientDev, serverDev): (String, String)
         if tagged.status == 0 {
             vlan = 77
+            vlanMethod = "802.1q"
             (clientDev, serverDev) = ("\(captureInterface).77", "v77")
         } else {
             sh("ip link del \(captureInterface).77 2>/dev/null")
             (clientDev, serverDev) = (captureInterface, serverInterface)
+            if tagWithEBPF() { vlan = 77; vlanMethod = "tc-ebpf" }
         }
         let addr = sh("""
         set -e
@@ -209,6 +215,33 @@ final class VethPair {
         ip netns exec \(namespace) ip addr add \(serverIP)/24 dev \(serverDev)
         """)
         guard addr.status == 0 else { teardown(); throw HarnessError("address setup failed: \(addr.err)") }
+    }
+
+    /// Pushes VLAN 77 on egress and pops it on ingress at both veth ends: the frames between them
+    /// (what the capture sees) are tagged, the IP stacks see untagged frames.
+    private func tagWithEBPF() -> Bool {
+        let source = """
+        #include <linux/bpf.h>
+        #include <linux/pkt_cls.h>
+        static long (*skb_vlan_push)(struct __sk_buff *, unsigned short, unsigned short) = (void *) BPF_FUNC_skb_vlan_push;
+        static long (*skb_vlan_pop)(struct __sk_buff *) = (void *) BPF_FUNC_skb_vlan_pop;
+        __attribute__((section("tc_push"), used)) int push(struct __sk_buff *skb) { skb_vlan_push(skb, __builtin_bswap16(0x8100), 77); return TC_ACT_OK; }
+        __attribute__((section("tc_pop"), used)) int pop(struct __sk_buff *skb) { if (skb->vlan_present) skb_vlan_pop(skb); return TC_ACT_OK; }
+        char _license[] __attribute__((section("license"), used)) = "GPL";
+        """
+        let dir = LiveEnv.tempDir("vlan-bpf")
+        let c = dir.appendingPathComponent("vlan.c").path, o = dir.appendingPathComponent("vlan.o").path
+        guard FileManager.default.createFile(atPath: c, contents: Data(source.utf8)) else { return false }
+        let attach = { (prefix: String, dev: String) in
+            "\(prefix)tc qdisc add dev \(dev) clsact && \(prefix)tc filter add dev \(dev) egress bpf da obj \(o) sec tc_push && \(prefix)tc filter add dev \(dev) ingress bpf da obj \(o) sec tc_pop"
+        }
+        let r = sh("""
+        set -e
+        clang -O2 -target bpf -I/usr/include/$(uname -m)-linux-gnu -c \(c) -o \(o)
+        \(attach("", captureInterface))
+        \(attach("ip netns exec \(namespace) ", serverInterface))
+        """)
+        return r.status == 0
     }
 
     /// Starts a command inside the server's namespace.
