@@ -214,6 +214,9 @@ public final class ConnectionTracker {
     private func finalize(_ d: FlowData, reason: String) {
         for dir in 0..<2 {
             d.reassembler[dir].finish(frame: d.lastFrame, time: d.lastTime) { ev in self.deliver(ev, to: d, dir: dir) }
+            events.removeAll(keepingCapacity: true)
+            d.streams[dir].finish(frame: d.lastFrame, time: d.lastTime, into: &events)
+            for e in events { d.apply(e, dir: dir) }
         }
         // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
         if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }

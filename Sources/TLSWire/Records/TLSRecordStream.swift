@@ -41,6 +41,8 @@ public struct TLSRecordStream: Sendable {
     var handshakeFirstFrame = 0
 
     // Start / plaintext / resync state.
+    var preview: [UInt8] = []
+    var previewPending = false
     var startBuffer: [UInt8] = []
     var startFirstFrame = 0
     var plaintextBytes = 0
@@ -72,7 +74,12 @@ public struct TLSRecordStream: Sendable {
                 first.withUnsafeBytes { raw in feedDecided(raw, frame: frame, time: time, events: &events) }
                 data = UnsafeRawBufferPointer(rebasing: data[take...])
             case .plaintext:
+                if previewPending {
+                    preview.append(contentsOf: data.prefix(limits.previewBytes - preview.count))
+                    if preview.count >= limits.previewBytes { flushPreview(frame: frame, time: time, events: &events) }
+                }
                 if plaintextBytes > 0, looksLikeHelloRecord(data) {
+                    flushPreview(frame: frame, time: time, events: &events)
                     events.append(TLSEvent(.tlsAfterPlaintext(plaintextBytes: plaintextBytes), firstFrame: frame, frame: frame, time: time))
                     mode = .tls
                     sawTLS = true
@@ -121,10 +128,23 @@ public struct TLSRecordStream: Sendable {
             mode = .resync
             return
         }
-        var preview = first
-        preview.append(contentsOf: rest.prefix(limits.previewBytes - first.count))
-        events.append(TLSEvent(.notTLS(preview: preview), firstFrame: startFirstFrame, frame: frame, time: time))
+        // The preview is collected across segments and reported once full (or at the end of the
+        // stream), so what the report shows does not depend on how the bytes were segmented.
+        preview = first
+        previewPending = true
         mode = .plaintext
+    }
+
+    /// The direction ended (connection closed or capture over): report what is still held.
+    public mutating func finish(frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
+        flushPreview(frame: frame, time: time, events: &events)
+    }
+
+    mutating func flushPreview(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        guard previewPending else { return }
+        previewPending = false
+        events.append(TLSEvent(.notTLS(preview: preview), firstFrame: startFirstFrame, frame: frame, time: time))
+        preview = []
     }
 
     /// Bytes of this direction were not captured.
@@ -132,6 +152,7 @@ public struct TLSRecordStream: Sendable {
         switch mode {
         case .plaintext:
             plaintextBytes += bytes
+            flushPreview(frame: frame, time: time, events: &events)
         case .start:
             startBuffer = []
             mode = .resync
