@@ -213,6 +213,14 @@ private struct ChainCheck {
                  X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
                 guard store != nil, let s, !s.isSelfSigned else { continue }
                 let keyID = s.authorityKeyIdentifier.map { " (key id \($0))" } ?? ""
+                if s.isCA && index != nil && index! > 0 {
+                    // The topmost sent certificate is a CA: what is missing is its issuer, almost always
+                    // the root, which servers do not send. That is an untrusted root, not a missing intermediate.
+                    issues.append(ChainIssue(kind: .untrustedRoot, certificateIndex: index,
+                                             detail: "\(where_) was issued by '\(s.issuer)'\(keyID), a CA that \(storeLabel) does not contain",
+                                             missingIssuer: s.issuer, missingIssuerKeyID: s.authorityKeyIdentifier, opensslError: f.error))
+                    continue
+                }
                 issues.append(ChainIssue(kind: .incompleteChain, certificateIndex: index,
                                          detail: "\(where_) was issued by '\(s.issuer)'\(keyID), which was neither sent nor is in \(storeLabel)",
                                          missingIssuer: s.issuer, missingIssuerKeyID: s.authorityKeyIdentifier, opensslError: f.error))

@@ -67,10 +67,12 @@ import WireCore
 
     @Test func chainWhoseRootTheStoreLacksNamesTheMissingRoot() {
         let store = Fixture.store("unrelatedRoot")
-        // Sent without the root: the root is the missing issuer of the intermediate.
+        // Sent without the root (as servers do): the root is the missing issuer of the intermediate,
+        // which is an untrusted root, not an incomplete chain.
         let v = verify(Fixture.ders("chain-good.pem"), store: store)
         #expect(v.status == .untrusted)
-        let issue = v.issues(of: .incompleteChain).first
+        #expect(!v.has(.incompleteChain))
+        let issue = v.issues(of: .untrustedRoot).first
         #expect(issue?.certificateIndex == 1)
         #expect(issue?.missingIssuer == "CN=Example Root A,O=Example")
         #expect(issue?.missingIssuerKeyID == Fixture.summary("rootA").subjectKeyIdentifier)
@@ -88,7 +90,7 @@ import WireCore
     @Test func deviceChainAgainstTheWrongStoreNamesTheVendorRoot() {
         let v = verify(Fixture.ders("chain-device.pem"), store: rootA, purpose: .clientAuth)
         #expect(v.status == .untrusted)
-        #expect(v.issues(of: .incompleteChain).first?.missingIssuer == "CN=Vendor Root CA,O=Vendor Devices")
+        #expect(v.issues(of: .untrustedRoot).first?.missingIssuer == "CN=Vendor Root CA,O=Vendor Devices")
     }
 
     @Test func selfSignedLeafIsReportedUnlessTheStoreHoldsIt() {

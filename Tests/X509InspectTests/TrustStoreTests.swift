@@ -97,7 +97,7 @@ import Testing
                                      purpose: .serverAuth, cache: CertificateCache())
         #expect(v.status == .untrusted)
         #expect(v.storeLabel == "empty trust store")
-        #expect(v.has(.incompleteChain))
+        #expect(v.has(.untrustedRoot))
     }
 
     @Test func absentSystemStoreIsEmptyAndSaysSo() {
@@ -116,7 +116,7 @@ import Testing
         let v = ChainVerifier.verify(chain: Fixture.ders("chain-good.pem"), store: s, at: Fixture.captureTime,
                                      purpose: .serverAuth, cache: CertificateCache())
         #expect(v.status == .untrusted)
-        #expect(v.issues(of: .incompleteChain).first?.missingIssuer == "CN=Example Root A,O=Example")
+        #expect(v.issues(of: .untrustedRoot).first?.missingIssuer == "CN=Example Root A,O=Example")
     }
 }
 
