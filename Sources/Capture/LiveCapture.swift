@@ -21,8 +21,9 @@ public struct LiveCaptureOptions: Sendable {
     public var promiscuous = true
     /// 262144 is libpcap's maximum and tcpdump's default: certificate chains are never cut.
     public var snaplen = 262_144
-    /// Kernel ring size. libpcap's 2 MiB default overflows in bursts on a busy mirror port.
-    public var bufferSize = 8 << 20
+    /// Kernel ring size. In immediate mode each slot holds a whole packet (up to 64 KiB with offloads), so
+    /// libpcap's 2 MiB default holds a few dozen packets and overflows in bursts on a busy mirror port.
+    public var bufferSize = 32 << 20
     public init(interface: String) { self.interface = interface }
 }
 

@@ -54,7 +54,7 @@ struct Live: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Once the capture is open, drop root privileges and run as this user (the -w and --report files then belong to it).", valueName: "NAME"))
     var user: String?
 
-    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Kernel capture buffer in KiB (default 8192). Raise it when the summary shows kernel drops.", valueName: "KIB"))
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Kernel capture buffer in KiB (default 32768). Raise it when the summary shows kernel drops.", valueName: "KIB"))
     var bufferSize: Int?
 
     @Flag(name: .customLong("no-promisc"), help: "Do not put the interface into promiscuous mode (a mirror port needs it; default: on).")
@@ -139,7 +139,7 @@ struct Live: ParsableCommand {
         live.count = count
         live.allConnections = all
         let linkName = capture.linkType.description
-        var listening = "listening on \(capture.interface) (\(linkName), snaplen \(capture.snaplen)\(noPromisc ? "" : ", promiscuous"))"
+        var listening = "listening on \(capture.interface) (\(linkName), snaplen \(capture.snaplen)\(noPromisc || capture.interface == "any" ? "" : ", promiscuous"))"
         if let f = capture.filter { listening += ", filter '\(f)'" }
         if let w = write { listening += ", saving to \(w)" }
         if let d = duration { listening += ", for \(Self.seconds(d))" }
