@@ -29,22 +29,16 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     var w = JSONWriter()
     w.beginArray()
-    for (i, ac) in connections.enumerated() {
-        var one = JSONWriter()
-        ConnectionJSON.write(ac, id: i + 1, to: &one)
-        if let p = JSONCheck.problem(in: one.bytes) {
-            fatalError("connection JSON is not valid JSON: \(p)\n\(String(decoding: one.bytes, as: UTF8.self))")
-        }
-        ConnectionJSON.write(ac, id: i + 1, to: &w)
-    }
+    for (i, ac) in connections.enumerated() { ConnectionJSON.write(ac, id: i + 1, to: &w) }
     w.endArray()
     var inputs = JSONWriter()
     InputJSON.write([input], to: &inputs)
     if let p = JSONCheck.problem(in: w.bytes) ?? JSONCheck.problem(in: inputs.bytes) {
-        fatalError("report JSON is not valid JSON: \(p)")
+        fatalError("report JSON is not valid JSON: \(p)\n\(String(decoding: w.bytes + inputs.bytes, as: UTF8.self))")
     }
+    // Rendering dominates the cost of a run; the redacted text report runs on a quarter of the inputs.
     for format in ["text", "markdown", "html"] {
-        for redact in [false, true] where format == "text" || !redact {
+        for redact in [false, true] where !redact || (format == "text" && size % 4 == 0) {
             let r = ReportFactory.make(format: format, out: sink, color: format == "text", redact: redact)
             r.begin()
             for ac in connections { r.connection(ac) }
