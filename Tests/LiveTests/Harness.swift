@@ -25,6 +25,9 @@ enum LiveEnv {
         return "tlsdiag-not-built"
     }()
 
+    /// TCP ports for servers on loopback, distinct per test process (several suites may run at once).
+    static func port(_ offset: Int) -> Int { 40_000 + Int(getpid()) % 5_000 * 4 + offset }
+
     static func tempDir(_ name: String) -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: d)
@@ -180,6 +183,7 @@ final class VethPair {
         let octet = 20 + Int(getpid()) % 200
         clientIP = "10.231.\(octet).1"
         serverIP = "10.231.\(octet).2"
+        Self.removeLeftovers()
         teardown()
         let base = """
         set -e
@@ -254,6 +258,17 @@ final class VethPair {
             usleep(20_000)
         }
         return false
+    }
+
+    /// Namespaces and veths of test processes that were killed before their teardown ran.
+    static func removeLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for name in names where name.hasPrefix("tlsdiag-live-") {
+            guard let id = Int(name.dropFirst("tlsdiag-live-".count)) else { continue }
+            // Only ids no live process could own: the pid (mod 100000) of a running test process is spared.
+            let alive = sh("ps -eo pid= | awk '$1 % 100000 == \(id)' | head -1").out.isEmpty == false
+            if !alive { sh("ip netns del \(name) 2>/dev/null; ip link del tdl\(id)c 2>/dev/null; true") }
+        }
     }
 
     func teardown() {

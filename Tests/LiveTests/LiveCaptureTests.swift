@@ -126,7 +126,7 @@ struct LiveCaptureTests {
     @Test func kernelDropsAreCountedAndTiedToTheOpenConnection() throws {
         let dir = LiveEnv.tempDir("drops")
         let pki = try TestPKI(dir: dir, serverIPs: ["127.0.0.1"])
-        let port = 44321
+        let port = LiveEnv.port(1)
         let server = try Background(shell: "sleep 10 | openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet", logs: dir, name: "server")
         defer { server.stop() }
         #expect(waitListening(port: port))
@@ -155,7 +155,7 @@ struct LiveCaptureTests {
     @Test func countStopsAfterTheFirstHandshakeAndJSONLStreams() throws {
         let dir = LiveEnv.tempDir("count")
         let pki = try TestPKI(dir: dir, serverIPs: ["127.0.0.1"])
-        let port = 44322
+        let port = LiveEnv.port(2)
         let server = try Background(shell: "openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -www -naccept 1", logs: dir, name: "server")
         defer { server.stop() }
         #expect(waitListening(port: port))
