@@ -146,8 +146,16 @@ public final class LiveCapture {
             throw CaptureError(.liveCaptureFailed, path: interface, "poll: \(String(cString: strerror(errno)))")
         }
         if ready > 0 && pfd.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && pfd.revents & Int16(POLLIN) == 0 {
-            throw CaptureError(.liveCaptureFailed, path: interface, "the interface went away (was it removed or brought down?)")
+            // The socket reports the link going down (ENETDOWN). A mirror port's cable re-plugged or a
+            // link flap must not end the capture: clear the error and wait, unless the interface is gone.
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            try linkLost(err == 0 ? "link error" : String(cString: strerror(err)))
+            _ = posixPoll(&pfd, timeoutMilliseconds)   // do not spin while it is down
+            return 0
         }
+        if isDown, linkIsUp() { isDown = false; onNotice?("\(interface) is up again; capturing") }
         // Read even when poll said nothing: libpcap may hold packets it already pulled from the ring.
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
@@ -172,12 +180,43 @@ public final class LiveCapture {
             } else {
                 let message = String(cString: pcap_geterr(h))
                 if errno == ENETDOWN || message.lowercased().contains("down") {
-                    throw CaptureError(.interfaceDown, path: interface, "the interface went down: \(message)")
+                    try linkLost(message)
+                    break
                 }
                 throw CaptureError(.liveCaptureFailed, path: interface, message)
             }
         }
         return n
+    }
+
+    /// Called with one line when the link goes down or comes back (the capture goes on meanwhile).
+    public var onNotice: ((String) -> Void)?
+    public private(set) var isDown = false
+    /// How often the link went down during the capture.
+    public private(set) var linkDownCount = 0
+
+    private func linkLost(_ why: String) throws(CaptureError) {
+        if interface != "any" && if_nametoindex(interface) == 0 {
+            throw CaptureError(.interfaceDown, path: interface, "the interface was removed during the capture (\(why))")
+        }
+        if !isDown {
+            isDown = true
+            linkDownCount += 1
+            onNotice?("\(interface) went down (\(why)); waiting for it to come back — packets sent meanwhile are not captured")
+        }
+    }
+
+    private func linkIsUp() -> Bool {
+        #if os(Linux)
+        guard let f = fopen("/sys/class/net/\(interface)/operstate", "r") else { return true }
+        defer { fclose(f) }
+        var buf = [CChar](repeating: 0, count: 32)
+        guard fgets(&buf, 32, f) != nil else { return true }
+        let state = Self.string(buf)
+        return !state.hasPrefix("down") && !state.hasPrefix("lowerlayerdown")
+        #else
+        return true
+        #endif
     }
 
     /// The kernel's and the interface's counters since the capture opened (nil if libpcap cannot say).

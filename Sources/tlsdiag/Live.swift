@@ -94,6 +94,7 @@ struct Live: ParsableCommand {
             throw failUsage(CLIError(error.description))
         }
         for w in capture.warnings { printError("warning: " + w) }
+        capture.onNotice = { printError($0) }
         if let b = bufferSize, b * 1024 < 2 * capture.snaplen {
             printError("warning: --buffer-size \(b) KiB holds fewer than two full-size packets (\(2 * capture.snaplen / 1024) KiB): expect most packets to be dropped")
         }
@@ -155,7 +156,10 @@ struct Live: ParsableCommand {
         })
         capture.close()
 
-        let text = Self.summaryText(summary, interface: capture.interface, write: write, writer: writer, report: report, format: format)
+        var text = Self.summaryText(summary, interface: capture.interface, write: write, writer: writer, report: report, format: format)
+        if capture.linkDownCount > 0 {
+            text += "  link: \(capture.interface) went down \(capture.linkDownCount) time\(capture.linkDownCount == 1 ? "" : "s") during the capture; packets sent while it was down were not captured\n"
+        }
         if streamJSONL {
             printError(Self.trimTrailing(text.split(separator: "\n").joined(separator: "\n  ")))
         } else {
