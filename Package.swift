@@ -29,6 +29,9 @@ let package = Package(
         .target(name: "TLSWire", dependencies: ["WireCore"]),
         .target(name: "Connections", dependencies: ["WireCore", "Packets", "TLSWire"]),
         .target(name: "X509Inspect", dependencies: ["WireCore", "COpenSSL", "CTLSShims"]),
+        // TLS 1.3 record decryption with a key log (--keylog): HKDF and AEAD through OpenSSL, behind
+        // TLSWire's RecordDecryptor protocol, so libcrypto stays at the edges.
+        .target(name: "TLSDecrypt", dependencies: ["WireCore", "TLSWire", "COpenSSL"]),
         .target(name: "Diagnosis", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect"],
                 resources: [.copy("Profiles")]),
         .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis"]),
@@ -42,6 +45,7 @@ let package = Package(
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"]),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "WireCore"]),
         .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore"]),
+        .testTarget(name: "TLSDecryptTests", dependencies: ["TLSDecrypt", "TLSWire", "WireCore"]),
         .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore"],
                     resources: [.copy("Fixtures")]),
         // Live capture: pcapng writer (any user) and real TLS peers captured live (root only, else skipped).

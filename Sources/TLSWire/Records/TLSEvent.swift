@@ -29,6 +29,11 @@ public struct TLSEvent: Sendable {
     public var firstFrame: Int
     public var frame: Int
     public var time: Timestamp
+    /// The item came out of a protected TLS 1.3 record opened with a key log (`--keylog`).
+    public var decrypted = false
+    /// On `.applicationData`: the record was opened and held this content type (its handshake
+    /// messages or alert follow as `decrypted` events). Nil when the record stayed opaque.
+    public var openedAs: ContentType?
 
     public init(_ kind: Kind, firstFrame: Int, frame: Int, time: Timestamp) {
         self.kind = kind; self.firstFrame = firstFrame; self.frame = frame; self.time = time
@@ -41,6 +46,9 @@ public struct TLSStreamLimits: Sendable {
     /// Bytes scanned for a record header after a gap before giving up on TLS framing.
     public var maxResyncScan: Int = 1 << 20
     public var previewBytes: Int = 256
+    /// With a key log: records opened per direction after its Finished (alerts and tickets right
+    /// after the handshake); later application data is skipped by count, never decrypted.
+    public var decryptedApplicationRecords: Int = 8
     public init() {}
     public static let `default` = TLSStreamLimits()
 }

@@ -40,6 +40,15 @@ public struct TLSRecordStream: Sendable {
     var handshakeBuffer: [UInt8] = []
     var handshakeFirstFrame = 0
 
+    // TLS 1.3 with a key log (RecordDecryption.swift). Without one these stay nil/.off and
+    // application_data bodies are skipped by count as always.
+    var pendingKeys: PendingKeys?
+    var decryptor: (any RecordDecryptor)?
+    /// Records still opened after this side's Finished; -1 during the handshake.
+    var applicationRecordsLeft = -1
+    public internal(set) var decryption = DecryptionStatus.off
+    public internal(set) var decryptedRecords = 0
+
     // Start / plaintext / resync state.
     var preview: [UInt8] = []
     var previewPending = false
@@ -174,6 +183,7 @@ public struct TLSRecordStream: Sendable {
                 recordBody = []
                 handshakeBuffer = []
                 recordRemaining -= bytes
+                if recordType == 23 { lostProtectedRecord() }
                 recordType = 0 // skipped as unknown when it completes
                 if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
                 return
@@ -185,6 +195,7 @@ public struct TLSRecordStream: Sendable {
             collecting = false
             mode = .resync
             resyncSkipped = 0
+            if decryptor != nil { decryptionBrokenByGap(bytes: bytes, frame: frame, time: time, events: &events) }
         }
     }
 
@@ -228,6 +239,7 @@ public struct TLSRecordStream: Sendable {
                 case 22: collecting = !encryptedHandshake
                 case 21: collecting = recordLength == 2
                 case 20: collecting = recordLength >= 1 && recordLength <= 16
+                case 23: collecting = decryptor != nil
                 default: collecting = false
                 }
                 if collecting { recordBody.removeAll(keepingCapacity: true) }
@@ -267,7 +279,11 @@ public struct TLSRecordStream: Sendable {
                 events.append(TLSEvent(.encryptedHandshake(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
             }
         case 23:
-            events.append(TLSEvent(.applicationData(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+            if collecting && decryptor != nil {
+                openProtected(first: first, frame: frame, time: time, events: &events)
+            } else {
+                events.append(TLSEvent(.applicationData(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
+            }
         case 24:
             events.append(TLSEvent(.heartbeat(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
         default:
@@ -297,6 +313,10 @@ public struct TLSRecordStream: Sendable {
                     let v = sh.negotiatedVersion
                     context = HandshakeContext(negotiatedVersion: v, cipherSuite: sh.cipherSuite)
                     if v == .tls13 || v.isTLS13Draft { isTLS13 = true }
+                    // The server's own stream: its next record may already be protected.
+                    if isTLS13 && !sh.isHelloRetryRequest, let a = startDecryption(cipherSuite: sh.cipherSuite, frame: frame) {
+                        events.append(TLSEvent(.anomaly(a), firstFrame: frame, frame: frame, time: time))
+                    }
                 }
                 events.append(TLSEvent(.handshake(message, length: length), firstFrame: handshakeFirstFrame, frame: frame, time: time))
             } catch {
