@@ -50,6 +50,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         // Live capture: pcapng writer (any user) and real TLS peers captured live (root only, else skipped).
         .testTarget(name: "LiveTests", dependencies: ["Capture", "WireCore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Diagnosis", "Connections", "Pipeline", "Capture", "Packets",
+                                                         "TLSWire", "X509Inspect", "WireCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
                                                           "Connections", "X509Inspect", "Diagnosis", "Reports"]),
     ]

@@ -20,13 +20,16 @@ public enum AnalysisRunner {
         var outcome = Outcome()
         var results: [InputResult] = []
         renderer.begin()
+        let meter = ProgressMeter(enabled: progress)
         for (index, path) in files.enumerated() {
             let analysis = CaptureAnalysis(options: options, cache: cache)
+            meter.begin(path)
             let r = analysis.run(path: path, input: index, onConnection: { ac in
                 outcome.connections += 1
                 if let s = ac.highestSeverity { outcome.worstSeverity = max(outcome.worstSeverity ?? s, s) }
                 renderer.connection(ac)
-            })
+            }, progress: progress ? { meter.update(frames: $0) } : nil)
+            meter.end()
             if let e = r.error { outcome.inputErrors += 1; onInputError(e.description) }
             if let p = r.info?.readProblem { onInputError("\(r.path): \(p)") }
             for f in r.findings { outcome.worstSeverity = max(outcome.worstSeverity ?? f.severity, f.severity) }

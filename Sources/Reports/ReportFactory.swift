@@ -5,7 +5,10 @@ public enum ReportFactory {
     public static func make(format: String, out: OutputSink, color: Bool, redact: Bool) -> ReportRenderer {
         let renderer: ReportRenderer
         switch format {
-        case "json": renderer = JSONReport(out: out)
+        case "json":
+            let json = JSONReport(out: out)
+            json.redacted = redact
+            renderer = json
         case "jsonl": renderer = JSONLinesReport(out: out)
         case "markdown", "md": renderer = MarkdownReport(out: out, redacted: redact)
         case "html": renderer = HTMLReport(out: out, redacted: redact)

@@ -47,7 +47,7 @@ struct Analyze: ParsableCommand {
         let color = sink.isTerminal && getenv("NO_COLOR") == nil
         let renderer = ReportFactory.make(format: format.rawValue, out: sink, color: color, redact: redact)
         let outcome = AnalysisRunner.run(files: files, options: options, jobs: jobs, renderer: renderer,
-                                         progress: isatty(2) == 1 && output != nil || isatty(2) == 1 && !sink.isTerminal,
+                                         progress: isatty(2) == 1 && (!sink.isTerminal || [.text, .markdown, .html].contains(format)),
                                          onInputError: { printError($0.description) })
         if outcome.inputErrors > 0 { throw ExitCode(2) }
         if let threshold = failOn.threshold, let worst = outcome.worstSeverity, worst >= threshold { throw ExitCode(1) }

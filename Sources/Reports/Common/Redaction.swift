@@ -441,12 +441,17 @@ public final class Redactor {
         scanRuns(u, inRun: { Self.isHex($0) || $0 == 0x3a || $0 == 0x2e }) { run, _, _, _ in
             var run = run
             var trailing: [UInt8] = []
-            while let last = run.last, last == 0x2e { trailing.insert(last, at: 0); run.removeLast() }
+            while let last = run.last, last == 0x2e || (last == 0x3a && !(run.count >= 2 && run[run.count - 2] == 0x3a)) {
+                trailing.insert(last, at: 0); run.removeLast()
+            }
+            // "IP:fd00::5", "DNS:…": a label's colon joins the run; keep it out unless it starts "::".
+            var leading: [UInt8] = []
+            while run.count >= 2, run[0] == 0x3a, run[1] != 0x3a { leading.append(run.removeFirst()) }
             let colons = run.filter { $0 == 0x3a }.count
             guard colons >= 2 else { return nil }
             let s = String(decoding: run, as: UTF8.self)
             guard s.contains("::") || colons == 7, let ip = Self.parseIPv6(s) else { return nil }
-            return Array(address(ip).description.utf8) + trailing
+            return leading + Array(address(ip).description.utf8) + trailing
         }
     }
 
@@ -510,7 +515,7 @@ public final class Redactor {
 
     /// Rewrites the string values of a DER Name (SEQUENCE OF SET OF SEQUENCE { OID, value }) through the
     /// redactor. Anything it cannot walk becomes an empty Name: nothing unredacted can leak from it.
-    func redactName(_ der: [UInt8]) -> [UInt8] {
+    public func redactName(_ der: [UInt8]) -> [UInt8] {
         guard let (tag, body, rest) = DER.read(der[...]), tag == 0x30, rest.isEmpty else { return [0x30, 0x00] }
         var rdns: [UInt8] = []
         var r = body

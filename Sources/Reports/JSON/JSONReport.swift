@@ -18,6 +18,8 @@ public final class JSONReport: ReportRenderer {
     var counts: [String: Int] = [:]
     var ruleCounts: [String: Int] = [:]
     public let pretty: Bool
+    /// Set by `ReportFactory` for `--redact`: written as the top-level `redacted` field.
+    public var redacted = false
 
     public init(out: OutputSink, pretty: Bool = false) {
         self.out = out
@@ -25,7 +27,7 @@ public final class JSONReport: ReportRenderer {
     }
 
     public func begin() {
-        out.write("{\"schema_version\":\"\(ToolInfo.schemaVersion)\",\"tool\":{\"name\":\"\(ToolInfo.name)\",\"version\":\"\(ToolInfo.version)\"},\"connections\":[")
+        out.write("{\"schema_version\":\"\(ToolInfo.schemaVersion)\",\"tool\":{\"name\":\"\(ToolInfo.name)\",\"version\":\"\(ToolInfo.version)\"},\"redacted\":\(redacted),\"connections\":[")
     }
 
     public func connection(_ ac: AnalyzedConnection) {
