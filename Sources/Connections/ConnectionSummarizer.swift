@@ -102,21 +102,39 @@ enum ConnectionSummarizer {
         tls.clientPlaintextBytes = d.streams[clientDir].isPlaintext ? cs.payloadBytes : 0
         tls.serverPlaintextBytes = d.streams[serverDir].isPlaintext ? ss.payloadBytes : 0
         tls.startTLSAfterBytes = d.startTLSAfter
+        // Key log: decrypted when both sides' protected records opened (none failed, none lacked keys).
+        tls.clientDecryption = d.streams[clientDir].decryption
+        tls.serverDecryption = d.streams[serverDir].decryption
+        tls.decrypted = tls.isTLS13 && d.streams[0].decryptedRecords + d.streams[1].decryptedRecords > 0
+            && [tls.clientDecryption, tls.serverDecryption].allSatisfy { $0 == .active || $0 == .done }
 
-        let transcript = d.entries.map { TranscriptEntry(frame: $0.frame, time: $0.time, sender: side($0.dir), event: $0.event) }
+        let transcript = d.entries.map {
+            TranscriptEntry(frame: $0.frame, time: $0.time, sender: side($0.dir), event: $0.event, decrypted: $0.decrypted)
+        }
 
-        // TLS 1.3 without keys: read the record sizes.
-        let inference: TLS13Inference? = tls.isTLS13 ? inferTLS13(tls) : nil
+        // TLS 1.3 without keys: read the record sizes. With the key log the messages themselves are known.
+        let inference: TLS13Inference? = tls.isTLS13 && !tls.decrypted ? inferTLS13(tls) : nil
 
         // Established, and when.
         var establishedAt: Int?
-        if tls.isTLS13 {
+        if tls.isTLS13 && tls.decrypted {
+            // Read as in TLS 1.2: both Finished, and no fatal alert (a server refusing the client's
+            // flight answers after the client's Finished) before data flowed both ways.
+            if let cf = tls.clientFinished, tls.serverFinished != nil,
+               !d.alerts.contains(where: { $0.level == .fatal && !appDataBefore($0.frame, tls) }) {
+                establishedAt = cf.frame
+            }
+        } else if tls.isTLS13 {
             if let inf = inference, inf.clientFlight == .finished || inf.clientFlight == .certificate,
                inf.serverAlertAfterClientFlight == nil {
                 establishedAt = inf.clientFlightFrame
             }
         } else if let sf = tls.serverFinished, let cf = tls.clientFinished {
             establishedAt = max(sf.frame, cf.frame)
+        } else if let cf = tls.clientFinished, let sd = tls.firstServerAppData, tls.serverHello != nil, sd.frame > cf.frame {
+            // TLS ≤ 1.2: the server sends application data only after its own Finished, so it completed
+            // the handshake even when its Finished is not readable (snaplen cut, capture gap).
+            establishedAt = sd.frame
         } else if !tcp.sawClientPackets, let sf = tls.serverFinished, tls.serverAppDataRecords > 0 {
             establishedAt = sf.frame
         } else if !tcp.sawServerPackets, let cf = tls.clientFinished, tls.clientAppDataRecords > 0 {
@@ -127,7 +145,7 @@ enum ConnectionSummarizer {
         let handshakeSeen = tls.clientHello != nil || tls.serverHello != nil
         var alerts = d.alerts.map { a -> AlertRecord in
             AlertRecord(frame: a.frame, time: a.time, sender: side(a.dir), level: a.level, description: a.description,
-                        encrypted: a.encrypted, recordLength: a.recordLength, inferred: false,
+                        encrypted: a.encrypted, recordLength: a.recordLength, decrypted: a.decrypted, inferred: false,
                         after: lastHandshakeStep(before: a.frame, in: transcript),
                         duringHandshake: establishedAt.map { a.frame <= $0 }
                             ?? (handshakeSeen && !(appDataBefore(a.frame, tls))))
@@ -182,7 +200,7 @@ enum ConnectionSummarizer {
             return anyPayload ? .notTLS : .noData
         }
         // The first alert that ended the handshake decides who rejected whom.
-        if let a = tls.alerts.first(where: { $0.duringHandshake && ($0.level == .fatal || $0.encrypted) }) {
+        if let a = tls.alerts.first(where: { $0.duringHandshake && ($0.level == .fatal || ($0.encrypted && !$0.decrypted)) }) {
             return a.sender == .client ? .rejectedByClient : .rejectedByServer
         }
         if establishedAt != nil { return .established }

@@ -65,6 +65,10 @@ final class FlowData {
     var malformed: [Located<String>] = []
     var plaintext: [Located<[UInt8]>?] = [nil, nil]
     var startTLSAfter: Int?
+    /// Key log: the event being applied came from a decrypted record (marks its transcript line),
+    /// and the wire length of the last record opened per direction (for its alert).
+    var applyingDecrypted = false
+    var openedRecordLength = [0, 0]
 
     init(id: Int, input: Int, a: Endpoint, b: Endpoint, frame: Int, time: Timestamp, limits: TrackerLimits) {
         self.id = id
@@ -96,7 +100,7 @@ final class FlowData {
             }
             return
         }
-        entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event))
+        entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event, decrypted: applyingDecrypted))
     }
 
     /// The direction currently believed to be the server's (for messages whose side is implied).
@@ -104,6 +108,8 @@ final class FlowData {
 
     func apply(_ e: TLSEvent, dir: Int) {
         let loc = { (v: Int) in Located(v, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
+        applyingDecrypted = e.decrypted
+        defer { applyingDecrypted = false }
         switch e.kind {
         case .handshake(let message, let length):
             sawTLS = true
@@ -125,8 +131,10 @@ final class FlowData {
             sawTLS = true
             entry(e.frame, e.time, dir, .alert(level: level, description: description))
             if alerts.count < 16 {
+                // Decrypted: it was encrypted on the wire, in a record of the length seen there.
                 alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: level, description: description,
-                                       encrypted: false, recordLength: 2))
+                                       encrypted: e.decrypted, recordLength: e.decrypted ? openedRecordLength[dir] : 2,
+                                       decrypted: e.decrypted))
             }
         case .encryptedAlert(let length):
             sawTLS = true
@@ -134,6 +142,14 @@ final class FlowData {
             if alerts.count < 16 {
                 alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: nil, description: nil,
                                        encrypted: true, recordLength: length))
+            }
+        case .applicationData(let length) where e.openedAs != nil && e.openedAs != .applicationData:
+            // A protected record that held handshake messages or an alert (they follow as their own
+            // events): kept among the record sizes, exactly as without keys, but it is not data.
+            sawTLS = true
+            openedRecordLength[dir] = length
+            if serverHello != nil && records.count < limits.maxRecordSizes {
+                records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
             }
         case .applicationData(let length):
             sawTLS = true
@@ -160,8 +176,10 @@ final class FlowData {
             entry(e.frame, e.time, dir, .tlsAfterPlaintext(bytes: bytes))
         case .resynchronized(let skipped):
             entry(e.frame, e.time, dir, .resynchronized(skipped: skipped))
-            anomalies.append(Anomaly(.recordResync, frame: e.frame,
-                                     "TLS record framing recovered after skipping \(skipped) bytes"))
+            if skipped > 0 {
+                anomalies.append(Anomaly(.recordResync, frame: e.frame,
+                                         "TLS record framing recovered after skipping \(skipped) bytes"))
+            }
         case .anomaly(let a):
             if anomalies.count < 64 { anomalies.append(a) }
         }
@@ -181,6 +199,11 @@ final class FlowData {
             if clientHello == nil {
                 clientHello = loc(ch)
                 clientHelloDir = dir
+                if let keys = limits.keySource {
+                    // Both directions learn the client random now; each looks its secrets up at the ServerHello.
+                    streams[dir].expectKeys(from: keys, clientRandom: ch.random, sender: .client)
+                    streams[1 - dir].expectKeys(from: keys, clientRandom: ch.random, sender: .server)
+                }
             } else if retryClientHello == nil {
                 retryClientHello = loc(ch)
             }
@@ -194,6 +217,11 @@ final class FlowData {
             // The peer's stream must parse its later messages with the negotiated layout.
             let ctx = streams[dir].context
             streams[1 - dir].adopt(context: ctx, tls13: streams[dir].isTLS13)
+            // The server's stream started decrypting when it parsed this ServerHello; the client's starts now.
+            if !sh.isHelloRetryRequest && streams[dir].isTLS13,
+               let a = streams[1 - dir].startDecryption(cipherSuite: sh.cipherSuite, frame: e.frame) {
+                anomalies.append(a)
+            }
         case .certificate(let cm):
             if certificates.count < 4 { certificates.append((dir, loc(cm))) }
         case .certificateStatus(let cs):

@@ -16,7 +16,7 @@ public enum Catalogue {
         // Client certificate
         ClientCertMissingRule(), ClientCertRejectedRule(), ClientCertCANotAcceptedRule(), DeviceCertMACMismatchRule(),
         // Alerts
-        TLS13ClientAbortRule(), FatalAlertRule(),
+        TLS13ClientAbortRule(), FatalAlertRule(), HandshakeUndecidedRule(),
         // Success
         HandshakeOKRule(),
     ]

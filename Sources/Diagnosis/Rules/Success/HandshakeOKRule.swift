@@ -26,7 +26,7 @@ public struct HandshakeOKRule: DiagnosisRule {
         let clientAuth: String
         if let cc = tls.clientCertificate, !cc.value.isEmpty {
             clientAuth = "client authenticated with a certificate" + (ctx.analyzed.clientChain?.leaf.map { " (\($0.subject))" } ?? "")
-        } else if tls.isTLS13 && tls.certificateRequest == nil {
+        } else if tls.isTLS13 && tls.certificateRequest == nil && !tls.decrypted {
             clientAuth = "client authentication not visible (TLS 1.3 encrypts it)"
         } else {
             clientAuth = "no client certificate"
