@@ -37,6 +37,8 @@ public struct TranscriptEntry: Sendable {
     public var time: Timestamp
     public var sender: Side
     public var event: Event
+    /// Read from a TLS 1.3 record opened with the key log.
+    public var decrypted = false
 }
 
 /// An alert as the diagnosis needs it: who sent it, where in the handshake, and whether it was readable.
@@ -49,6 +51,8 @@ public struct AlertRecord: Sendable, Hashable {
     public var description: AlertDescription?
     public var encrypted: Bool
     public var recordLength: Int
+    /// An encrypted alert read with the key log: level and description are known.
+    public var decrypted = false
     /// True when the alert was inferred from the size of a TLS 1.3 encrypted record (19 bytes with AEAD).
     public var inferred: Bool
     /// The last handshake message seen from either side before the alert ("ServerHelloDone from server").
@@ -153,6 +157,12 @@ public struct TLSSummary: Sendable {
     public var serverPlaintextBytes = 0
     /// TLS began after this many plaintext bytes (STARTTLS).
     public var startTLSAfterBytes: Int?
+    /// TLS 1.3 read with the key log: every protected handshake record of both sides was opened,
+    /// so the messages above include the encrypted ones and no size inference is needed.
+    public var decrypted = false
+    /// Per side, how decryption went (`off` without a key log or for TLS ≤ 1.2).
+    public var clientDecryption = DecryptionStatus.off
+    public var serverDecryption = DecryptionStatus.off
     public init() {}
 
     /// The version the server chose (nil without a ServerHello).

@@ -17,6 +17,9 @@ public struct TrackerLimits: Sendable {
     public var maxSignals = 8
     public var reassembly = ReassemblyLimits.default
     public var tlsStream = TLSStreamLimits.default
+    /// TLS 1.3 secrets (`--keylog`): connections with secrets here have their handshake decrypted.
+    /// Nil (the default) keeps the keyless path: protected records are skipped by count.
+    public var keySource: (any TLS13KeySource)?
     public init() {}
 }
 
@@ -296,10 +299,11 @@ final class FlowState {
 
 struct RawSignal { var frame: Int; var time: Timestamp; var dir: Int }
 struct RawGap { var dir: Int; var bytes: Int; var frame: Int }
-struct RawEntry { var frame: Int; var time: Timestamp; var dir: Int; var event: TranscriptEntry.Event }
+struct RawEntry { var frame: Int; var time: Timestamp; var dir: Int; var event: TranscriptEntry.Event; var decrypted = false }
 struct RawAlert {
     var frame: Int; var time: Timestamp; var dir: Int
     var level: AlertLevel?; var description: AlertDescription?
     var encrypted: Bool; var recordLength: Int
+    var decrypted = false
 }
 struct RawRecord { var frame: Int; var dir: Int; var type: ContentType; var length: Int }
