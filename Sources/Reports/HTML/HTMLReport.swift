@@ -16,6 +16,8 @@ public final class HTMLReport: ReportRenderer {
     let out: OutputSink
     let redacted: Bool
     var rows: [ConnectionDigest] = []
+    var okRows = 0
+    public var okRowLimit = 100
     var cards: [String] = []
     /// Successful connections' cards come after the failed and warned ones.
     var successCards: [String] = []
@@ -41,7 +43,12 @@ public final class HTMLReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        if rows.count < rowLimit { rows.append(d) }
+        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
+        // thousands of healthy connections must not bury the failures).
+        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
+            rows.append(d)
+            if d.status == .ok { okRows += 1 }
+        }
         if d.status == .ok {
             if okCards < okCardLimit {
                 okCards += 1
@@ -127,7 +134,7 @@ public final class HTMLReport: ReportRenderer {
             s += "</td><td><span class=\"badge small \(d.status.rawValue)\">" + H.text(ConnectionDigest.outcomeWords(d.outcome)) + "</span></td><td class=\"rule\">" + H.text(d.rootRule ?? "") + "</td></tr>\n"
         }
         s += "</tbody></table>"
-        if rows.count < counts.total { s += "<p class=\"dim\">\(counts.total - rows.count) more connections are not listed (see the JSON output).</p>" }
+        if rows.count < counts.total { s += "<p class=\"dim\">\(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) are not listed (see the JSON output).</p>" }
         s += "</section>\n"
 
         s += "<section class=\"connections\"><h2>Connections in detail</h2>\n"
@@ -233,7 +240,9 @@ enum HTMLCard {
 
     static func chainHTML(_ r: ChainReport) -> String {
         let good = r.verdict.status == .trusted && r.verdict.issues.isEmpty
-        let cls = r.verdict.status == .untrusted ? "failed" : (good ? "ok" : (r.verdict.issues.isEmpty ? "inconclusive" : "warning"))
+        // Untrusted by the analyst's system store is weaker evidence than by the device's own store (--client-trust).
+        let systemStore = r.verdict.storeLabel?.hasPrefix("system") ?? false
+        let cls = r.verdict.status == .untrusted ? (systemStore ? "warning" : "failed") : (good ? "ok" : (r.verdict.issues.isEmpty ? "inconclusive" : "warning"))
         var s = "<div class=\"chain\"><h3>" + ReportProse.chainTitle(r) + " <span class=\"dim\">frame \(r.frame)</span> "
         s += "<span class=\"badge small \(cls)\">" + H.text(ReportProse.chainVerdict(r)) + "</span></h3>\n"
         s += "<ol class=\"certs\" start=\"0\">\n"
@@ -290,7 +299,7 @@ enum Ladder {
 
     static func svg(_ ac: AnalyzedConnection) -> String {
         let c = ac.connection
-        let entries = c.transcript
+        let entries = rows(c)
         let shown = Array(entries.prefix(maxRows))
         let extra = entries.count - shown.count + (c.transcriptTruncated ? 1 : 0)
         let rows = shown.count + (extra > 0 ? 1 : 0)
@@ -338,6 +347,25 @@ enum Ladder {
         }
         s += "</svg>"
         return s
+    }
+
+    /// The transcript, plus a gap row for each TCP gap the transcript does not already show
+    /// (a gap inside a flight may leave no event of its own).
+    struct Row { var frame: Int; var time: Timestamp; var sender: Side; var event: TranscriptEntry.Event }
+
+    static func rows(_ c: Connection) -> [Row] {
+        // In frame order: a direction's events can be appended late (after a gap, at the end of the capture).
+        var entries = c.transcript.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }
+            .map { Row(frame: $0.element.frame, time: $0.element.time, sender: $0.element.sender, event: $0.element.event) }
+        let shownGaps = Set(entries.compactMap { e -> Int? in if case .gap = e.event { return e.frame } else { return nil } })
+        let missing = c.tcp.gaps.filter { !shownGaps.contains($0.frame) }
+        guard !missing.isEmpty else { return entries }
+        for g in missing.prefix(20) {
+            let at = entries.lastIndex { $0.frame <= g.frame }.map { $0 + 1 } ?? 0
+            let time = at > 0 ? entries[at - 1].time : c.startTime
+            entries.insert(Row(frame: g.frame, time: time, sender: g.side, event: .gap(bytes: g.bytes)), at: at)
+        }
+        return entries
     }
 
     static func head(x: Double, title: String, addr: String) -> String {

@@ -14,6 +14,8 @@ public final class MarkdownReport: ReportRenderer {
     let out: OutputSink
     let redacted: Bool
     var rows: [ConnectionDigest] = []
+    var okRows = 0
+    public var okRowLimit = 100
     var details: [(ConnectionDigest, AnalyzedConnection)] = []
     var successes: [ConnectionDigest] = []
     var successTitles: [String] = []
@@ -22,6 +24,8 @@ public final class MarkdownReport: ReportRenderer {
     var counts = OutcomeCounts()
     var nextID = 1
     public var detailLimit = 200
+    public var successLimit = 30
+    var omittedSuccesses = 0
     public var rowLimit = 2_000
 
     public init(out: OutputSink, redacted: Bool = false) {
@@ -36,9 +40,15 @@ public final class MarkdownReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        if rows.count < rowLimit { rows.append(d) }
+        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
+        // thousands of healthy connections must not bury the failures).
+        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
+            rows.append(d)
+            if d.status == .ok { okRows += 1 }
+        }
         if d.status == .ok {
-            if successes.count < rowLimit { successes.append(d); successTitles.append(ac.rootCause?.title ?? "Handshake completed") }
+            if successes.count < successLimit { successes.append(d); successTitles.append(ac.rootCause?.title ?? "Handshake completed") }
+            else { omittedSuccesses += 1 }
         } else if details.count < detailLimit {
             details.append((d, ac))
         } else {
@@ -93,7 +103,7 @@ public final class MarkdownReport: ReportRenderer {
                          d.rootRule.map { "`\($0)`" } ?? "–"]
             s += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        if rows.count < counts.total { s += "\n\(counts.total - rows.count) more connections are not listed (see the JSON output).\n" }
+        if rows.count < counts.total { s += "\n\(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) are not listed (see the JSON output).\n" }
 
         if !details.isEmpty { s += "\n## Failed and warned connections\n" }
         for (d, ac) in details { s += "\n" + detail(d, ac) }
@@ -103,6 +113,7 @@ public final class MarkdownReport: ReportRenderer {
             for (d, t) in zip(successes, successTitles) {
                 s += "- #\(d.id) " + E.inline(d.client) + " → " + E.inline(d.server) + " (" + E.inline(d.service) + "): " + E.inline(t) + "\n"
             }
+            if omittedSuccesses > 0 { s += "- … and \(omittedSuccesses) more successful connections\n" }
         }
         return s
     }

@@ -16,6 +16,8 @@ public final class TextReport: ReportRenderer {
     let redacted: Bool
     let width: Int
     var rows: [ConnectionDigest] = []
+    var okRows = 0
+    public var okRowLimit = 100
     var details: [(ConnectionDigest, AnalyzedConnection)] = []
     var successes: [(ConnectionDigest, AnalyzedConnection)] = []
     var omittedDetails = 0
@@ -41,7 +43,12 @@ public final class TextReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        if rows.count < rowLimit { rows.append(d) }
+        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
+        // thousands of healthy connections must not bury the failures).
+        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
+            rows.append(d)
+            if d.status == .ok { okRows += 1 }
+        }
         switch d.status {
         case .ok:
             if successes.count < successLimit { successes.append((d, ac)) } else { omittedSuccesses += 1 }
@@ -89,7 +96,7 @@ public final class TextReport: ReportRenderer {
         // Table
         s += "\n" + style.bold("CONNECTIONS") + "\n"
         s += table()
-        if rows.count < counts.total { s += "  … \(counts.total - rows.count) more connections not listed\n" }
+        if rows.count < counts.total { s += "  … \(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) not listed\n" }
 
         // Details
         if !details.isEmpty || !successes.isEmpty {
