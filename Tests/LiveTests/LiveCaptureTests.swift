@@ -214,6 +214,30 @@ struct LiveCaptureTests {
         #expect(f.err.contains("--filter 'tcp port': not a valid capture filter"))
     }
 
+    /// A mirror port's link going down and up pauses the capture; removing the interface ends it
+    /// cleanly (summary, complete -w file, status 2).
+    @Test func aLinkFlapPausesTheCaptureAndARemovedInterfaceEndsItCleanly() throws {
+        let dir = LiveEnv.tempDir("flap")
+        let dev = "tdl\(Int(getpid()) % 100_000)f"
+        sh("ip link del \(dev) 2>/dev/null; ip link add \(dev) type veth peer name \(dev)p && ip link set \(dev)p up && ip link set \(dev) up")
+        defer { sh("ip link del \(dev) 2>/dev/null; true") }
+        usleep(300_000)
+        let pcap = dir.appendingPathComponent("flap.pcapng").path
+        let live = try Background(executable: LiveEnv.binary, ["live", "-i", dev, "-w", pcap, "--duration", "20"], logs: dir, name: "tlsdiag")
+        defer { live.stop() }
+        #expect(live.waitFor(timeout: 5) { $0.stderr.contains("listening on \(dev)") })
+        sh("ip link set \(dev) down")
+        #expect(live.waitFor(timeout: 3) { $0.stderr.contains("\(dev) went down") }, "\(live.stderr)")
+        sh("ip link set \(dev) up")
+        #expect(live.waitFor(timeout: 3) { $0.stderr.contains("\(dev) is up again") }, "\(live.stderr)")
+        #expect(live.isRunning)
+        sh("ip link del \(dev)")
+        #expect(live.wait(timeout: 5) == 2)
+        #expect(live.stderr.contains("\(dev): the interface was removed during the capture"))
+        #expect(live.stdout.contains("link: \(dev) went down 1 time"), "\(live.stdout)")
+        #expect(try PcapFileReader(path: pcap).info.format == .pcapng)
+    }
+
     @Test func interfacesListsLoopbackWithItsAddressAndFlags() {
         let r = sh("'\(LiveEnv.binary)' interfaces")
         #expect(r.status == 0)
