@@ -22,11 +22,12 @@ struct Live: ParsableCommand {
         fix for failures. Ctrl-C (or SIGTERM) stops cleanly: the -w file is completed, a summary with the \
         kernel's and the interface's drop counters is printed, and --report is written.
 
-        Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin+eip $(command -v tlsdiag)
+        Capturing needs root, or once: sudo setcap cap_net_raw,cap_net_admin+eip $(command -v tlsdiag)
 
         Examples:
-          tlsdiag live -i eth1 --filter 'tcp port 5061 or tcp port 443' -w device.pcapng
-          sudo tlsdiag live -i eth1 --user $USER -w capture.pcapng --report report.html --format html
+          tlsdiag interfaces
+          tlsdiag live -i eth1 --filter 'tcp port 5061 or tcp port 443' -w dev.pcapng
+          sudo tlsdiag live -i eth1 --user $USER -w c.pcapng --report r.html --format html
           tlsdiag live -i eth1 --duration 60 --format jsonl > handshakes.jsonl
         """)
 
@@ -119,7 +120,7 @@ struct Live: ParsableCommand {
                 throw failUsage(CLIError(error.description))
             }
         }
-        guard let stdout = OutputSink.standardOutput() as OutputSink? else { throw ExitCode(2) }
+        let stdout = OutputSink.standardOutput()
         var reportSink: OutputSink?
         if let path = report {
             guard let s = OutputSink(path: path) else {
