@@ -27,7 +27,7 @@ struct Live: ParsableCommand {
         Examples:
           tlsdiag interfaces
           tlsdiag live -i eth1 --filter 'tcp port 5061 or tcp port 443' -w dev.pcapng
-          sudo tlsdiag live -i eth1 --user $USER -w c.pcapng --report r.html --format html
+          sudo tlsdiag live -i eth1 --user $USER --report r.html --format html
           tlsdiag live -i eth1 --duration 60 --format jsonl > handshakes.jsonl
         """)
 
