@@ -54,5 +54,8 @@ let package = Package(
                                                          "TLSWire", "X509Inspect", "WireCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
                                                           "Connections", "X509Inspect", "Diagnosis", "Reports"]),
+        // Hostile input: every fixture truncated and corrupted, small floods, fuzzer regressions.
+        .testTarget(name: "RobustnessTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
+                                                            "Connections", "X509Inspect", "Diagnosis", "Reports", "WireCore"]),
     ]
 )
