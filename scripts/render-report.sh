@@ -4,8 +4,8 @@
 #
 #   scripts/render-report.sh CAPTURE [OUT.png] [WIDTHxHEIGHT] [-- extra tlsdiag analyze options]
 #
-# Defaults: OUT = docs/images/<capture name>.png, size 1200x1800. The HTML is kept next to the PNG
-# (OUT.html) so it can be opened in a browser too. Needs a built tlsdiag (TLSDIAG=path overrides;
+# Defaults: OUT = docs/images/<capture name>.png, size 1200x1800. With KEEP_HTML=1 the HTML report is
+# kept next to the PNG (OUT.html) to open in a browser. Needs a built tlsdiag (TLSDIAG=path overrides;
 # otherwise .build-reports/debug/tlsdiag, .build/debug/tlsdiag or tlsdiag on PATH).
 # PNGs are recompressed with pngquant/optipng when present (the README images must stay < 300 KB).
 set -euo pipefail
@@ -22,7 +22,9 @@ size=${1:-}
 size=${size:-1200x1800}
 name=$(basename "${capture%.*}")
 out=${out:-docs/images/$name.png}
-html=${out%.png}.html
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+if [[ "${KEEP_HTML:-0}" == 1 ]]; then html=${out%.png}.html; else html=$profile/report.html; fi
 
 tlsdiag=${TLSDIAG:-}
 if [[ -z "$tlsdiag" ]]; then
@@ -42,8 +44,6 @@ mkdir -p "$(dirname "$out")"
 # Exit status 1 only means "findings found": the report is still written.
 "$tlsdiag" analyze "$capture" --format html -o "$html" --fail-on never "$@"
 
-profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
   --window-size="${size/x/,}" --screenshot="$out" "file://$(realpath "$html")" >/dev/null 2>&1
 
@@ -52,4 +52,4 @@ if command -v pngquant >/dev/null 2>&1; then
 elif command -v optipng >/dev/null 2>&1; then
   optipng -quiet -o2 "$out" || true
 fi
-echo "$out ($(du -k "$out" | cut -f1) KB), $html"
+echo "$out ($(du -k "$out" | cut -f1) KB)${KEEP_HTML:+, $html}"

@@ -142,7 +142,9 @@ public struct DeviceSummary: Sendable {
             case .inconclusive:
                 return outcome + count + (cause.map { ": " + $0 } ?? "")
             case .failed:
-                var s = outcome + count + (cause.map { ": " + $0 } ?? "")
+                // "rejected by the server (3 of 3)", "failed (not TLS)".
+                let how = ["rejected", "closed", "reset", "refused"].contains { outcome.hasPrefix($0) } ? outcome : "failed (\(outcome))"
+                var s = how + count + (cause.map { ": " + $0 } ?? "")
                 if otherCauses > 0 {
                     s += "; other cause\(otherCauses == 1 ? "" : "s"): " + (otherRules.isEmpty ? "\(otherCauses)" : otherRules.joined(separator: ", "))
                 }

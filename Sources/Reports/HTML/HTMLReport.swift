@@ -94,7 +94,7 @@ public final class HTMLReport: ReportRenderer {
         }
         s += "</table>\n"
         if redacted {
-            s += "<p class=\"redacted\">Redacted report: IP addresses, MAC addresses, host names and certificate serials are replaced by consistent pseudonyms.</p>\n"
+            s += "<p class=\"redacted\">Redacted report: IP addresses, MAC addresses, host names, certificate serials and fingerprints are replaced by consistent pseudonyms.</p>\n"
         }
         s += "</header>\n"
 
@@ -131,7 +131,7 @@ public final class HTMLReport: ReportRenderer {
         for d in rows {
             s += "<tr class=\"\(d.status.rawValue)\"><td><a href=\"#conn-\(d.id)\">\(d.id)</a></td><td class=\"mono\">" + H.text(d.client) + "</td><td class=\"mono\">" + H.text(d.server)
             s += "</td><td class=\"mono\">" + H.text(d.sni ?? "–") + "</td><td>" + H.text(d.version ?? "–") + "</td><td class=\"cipher\">" + H.text(d.cipher ?? "–")
-            s += "</td><td><span class=\"badge small \(d.status.rawValue)\">" + H.text(ConnectionDigest.outcomeWords(d.outcome)) + "</span></td><td class=\"rule\">" + H.text(d.rootRule ?? "") + "</td></tr>\n"
+            s += "</td><td><span class=\"badge small \(d.status.rawValue)\">" + H.text(d.outcome.rawValue.replacingUnderscores()) + "</span></td><td class=\"rule\">" + H.text(d.rootRule ?? "") + "</td></tr>\n"
         }
         s += "</tbody></table>"
         if rows.count < counts.total { s += "<p class=\"dim\">\(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) are not listed (see the JSON output).</p>" }
@@ -180,7 +180,7 @@ enum HTMLCard {
         if let p = c.tls.clientPlaintext ?? c.tls.serverPlaintext {
             let who = c.tls.clientPlaintext != nil ? "client" : "server"
             let proto = PlaintextProtocol.guess(p.value).map { " (" + $0 + ")" } ?? ""
-            s += "<h3>Plaintext from the \(who)\(H.text(proto)), frame \(p.frame)</h3>\n<pre class=\"plain\">" + H.text(PlaintextProtocol.printable(Array(p.value.prefix(512)))) + "</pre>\n"
+            s += "<h3>Plaintext from the \(who)\(H.text(proto)), frame \(p.frame)</h3>\n<pre class=\"plain\">" + H.text(PlaintextProtocol.printable(Array(p.value.prefix(512)))).replacingNewlineEscapes() + "</pre>\n"
         }
         for chain in [ac.serverChain, ac.clientChain].compactMap({ $0 }) { s += chainHTML(chain) }
         let notes = ReportProse.captureNotes(c)
@@ -451,7 +451,8 @@ enum HTMLStyle {
     .rule { font-size:12px; color:#37474f; background:#eceff1; border-radius:3px; padding:0 5px; }
     table.conns { width:100%; background:#fff; border:1px solid var(--line); font-size:13px; }
     table.conns th, table.conns td { padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
-    table.conns thead th { background:#eef1f4; } table.conns td.cipher { font-size:12px; } table.conns td.rule { background:none; }
+    table.conns thead th { background:#eef1f4; } table.conns td.cipher { font-size:11px; overflow-wrap:anywhere; } table.conns td.rule { background:none; }
+    table.conns td.mono { white-space:nowrap; } table.conns td:nth-child(7) { white-space:nowrap; }
     table.conns a { color:inherit; font-weight:600; } table.conns td.rule { white-space:nowrap; }
     .card { background:#fff; border:1px solid var(--line); border-left:6px solid var(--unc); border-radius:8px; padding:14px 18px; margin:0 0 18px; break-inside:avoid; page-break-inside:avoid; }
     .card.failed { border-left-color:var(--fail); } .card.warning { border-left-color:var(--warn); } .card.ok { border-left-color:var(--ok); }
@@ -471,7 +472,7 @@ enum HTMLStyle {
     table.evidence th { color:var(--dim); font-weight:600; border-bottom:1px solid var(--line); padding:2px 8px 2px 0; }
     table.evidence td { padding:3px 10px 3px 0; vertical-align:top; border-bottom:1px dotted var(--line); }
     table.evidence td.num { width:48px; text-align:right; font-family:ui-monospace,monospace; padding-right:14px; }
-    table.evidence td:nth-child(2) { white-space:nowrap; color:var(--dim); }
+    table.evidence td:nth-child(2) { white-space:nowrap; color:var(--dim); padding-right:16px; } table.evidence td:last-child { width:100%; }
     .fix { background:#eef7ee; border:1px solid #b9dcb9; border-radius:6px; padding:8px 12px; margin-top:8px; }
     .fix p { margin:2px 0 0; }
     .ladderwrap { overflow-x:auto; }
@@ -513,4 +514,17 @@ enum HTMLStyle {
       * { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
     }
     """
+}
+
+extension String {
+    /// Plaintext previews show "\\n" for a line feed; in a <pre> also break the line there.
+    func replacingNewlineEscapes() -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: "\\n") {
+            out += rest[..<r.upperBound] + "\n"
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
 }

@@ -66,7 +66,7 @@ public final class MarkdownReport: ReportRenderer {
     public func render(inputs: [InputResult]) -> String {
         var s = "# TLS diagnosis: " + inputs.map { E.inline(lastPathComponent($0.path)) }.joined(separator: ", ") + "\n\n"
         s += "**" + counts.sentence + "**\n\n"
-        if redacted { s += "> Redacted report: IP addresses, MAC addresses, host names and certificate serials are replaced by pseudonyms.\n\n" }
+        if redacted { s += "> Redacted report: IP addresses, MAC addresses, host names, certificate serials and fingerprints are replaced by pseudonyms.\n\n" }
         for r in inputs {
             s += "- Input " + E.inline(r.path) + ": " + E.inline(ReportProse.inputLine(r)) + "\n"
         }

@@ -70,7 +70,7 @@ public final class TextReport: ReportRenderer {
         // Header
         let names = inputs.map { v($0.path) }.joined(separator: ", ")
         s += style.bold("tlsdiag: \(names.isEmpty ? "no input" : names)") + "  " + counts.sentence + "\n"
-        if redacted { s += style.yellow("Redacted: addresses, MACs, host names and serials are pseudonyms.") + "\n" }
+        if redacted { s += style.yellow("Redacted: addresses, MACs, host names, serials and fingerprints are pseudonyms.") + "\n" }
         for r in inputs {
             if inputs.count > 1 || r.error != nil || r.info?.readProblem != nil {
                 let line = ReportProse.inputLine(r)
