@@ -116,7 +116,7 @@ public final class ConnectionTracker {
             let pair = (key.a.ip == source && key.b.ip == destination) || (key.a.ip == destination && key.b.ip == source)
             if pair && d.anomalies.count < 64 {
                 d.anomalies.append(Anomaly(.ipFragment, frame: frame,
-                    "IP fragment from \(source) to \(destination): tlsdiag does not reassemble IP fragments, so bytes they carried show as a gap"))
+                    "IP fragment from \(source) to \(destination) that could not be reassembled (incomplete, or IPv6): the bytes it carried show as a gap"))
             }
         }
     }

@@ -31,7 +31,8 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
 /// What a frame turned out to be, when it is not a TCP segment we can follow.
 public enum NonTCPFrame {
     case udp(source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer)
-    case ipFragment(source: IPAddress, destination: IPAddress, protocolNumber: UInt8)
+    /// `packet` is the IP packet from its header on (IPv4 only; empty for IPv6), for reassembly.
+    case ipFragment(source: IPAddress, destination: IPAddress, protocolNumber: UInt8, packet: UnsafeRawBufferPointer)
     case otherIP(protocolNumber: UInt8)
     case nonIP(etherType: UInt16)
     case malformed(Anomaly.Kind, String)
@@ -142,10 +143,10 @@ public enum PacketDecoder {
         let proto = p[o + 9]
         let s = IPAddress(v4: u32(p, o + 12))
         let d = IPAddress(v4: u32(p, o + 16))
-        // More-fragments set or a non-zero offset: a fragment. Reassembling IP fragments is out
-        // of scope (rare for TCP); they are counted and reported, not guessed at.
+        // More-fragments set or a non-zero offset: a fragment, handed on whole for IPv4FragmentTable.
         if fragField & 0x2000 != 0 || fragField & 0x1fff != 0 {
-            return .other(.ipFragment(source: s, destination: d, protocolNumber: proto))
+            return .other(.ipFragment(source: s, destination: d, protocolNumber: proto,
+                                      packet: UnsafeRawBufferPointer(rebasing: p[o...])))
         }
         // Total length 0 happens with TCP segmentation offload on the capturing host: trust the frame.
         let ipEnd = total >= ihl ? o + total : o + max(originalLength, p.count)
@@ -173,7 +174,8 @@ public enum PacketDecoder {
             case 44:
                 guard p.count >= off + 8 else { return .other(.malformed(.malformedIP, "IPv6 fragment header cut short")) }
                 let proto = p[off]
-                return .other(.ipFragment(source: s, destination: d, protocolNumber: proto))
+                return .other(.ipFragment(source: s, destination: d, protocolNumber: proto,
+                                          packet: UnsafeRawBufferPointer(start: nil, count: 0)))
             case 51: // AH: length in 4-byte units minus 2
                 guard p.count >= off + 2 else { return .other(.malformed(.malformedIP, "IPv6 AH header cut short")) }
                 next = p[off]

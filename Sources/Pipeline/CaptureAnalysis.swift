@@ -64,7 +64,7 @@ public final class CaptureAnalysis {
                 feed.process(frame)
                 if let progress, feed.counters.frames & 0xffff == 0 { progress(feed.counters.frames) }
             }
-            tracker.finishAll()
+            feed.finish()
             counters = feed.counters
             result.tracker = tracker.stats
         }
@@ -85,8 +85,18 @@ public final class CaptureAnalysis {
 public final class FrameFeed {
     public let tracker: ConnectionTracker
     public private(set) var counters = PacketCounters()
+    var fragments = IPv4FragmentTable()
 
     public init(tracker: ConnectionTracker) { self.tracker = tracker }
+
+    /// End of input: fragments that never completed are reported on their connections, then every
+    /// connection is finished.
+    public func finish() {
+        fragments.finish()
+        for a in fragments.abandoned { tracker.noteFragment(source: a.source, destination: a.destination, frame: a.frame) }
+        counters.reassembledIPPackets = fragments.reassembled
+        tracker.finishAll()
+    }
 
     @inline(__always)
     public func process(_ frame: borrowing CapturedFrame) {
@@ -98,8 +108,19 @@ public final class FrameFeed {
             tracker.process(seg, frame: frame.number, time: frame.timestamp)
         case .other(let other):
             counters.count(other, frame: frame.number)
-            if case .ipFragment(let src, let dst, _) = other {
-                tracker.noteFragment(source: src, destination: dst, frame: frame.number)
+            if case .ipFragment(let src, let dst, _, let packet) = other {
+                let number = frame.number, time = frame.timestamp
+                if let whole = fragments.add(packet: packet, frame: number) {
+                    // A reassembled packet is decoded as raw IPv4 and attributed to the completing frame.
+                    whole.withUnsafeBytes { raw in
+                        if case .tcp(let seg) = PacketDecoder.decode(linkType: PacketDecoder.dltIPv4, bytes: raw, originalLength: raw.count) {
+                            counters.tcpSegments += 1
+                            tracker.process(seg, frame: number, time: time)
+                        }
+                    }
+                } else if packet.isEmpty {
+                    tracker.noteFragment(source: src, destination: dst, frame: frame.number)
+                }
             }
         }
     }

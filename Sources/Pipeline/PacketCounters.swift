@@ -9,11 +9,11 @@ extension PacketCounters {
             udpDatagrams += 1
             let port = min(s.port, d.port)
             if udpPorts[port] != nil || udpPorts.count < 64 { udpPorts[port, default: 0] += 1 }
-        case .ipFragment(let s, let d, let proto):
+        case .ipFragment(let s, let d, let proto, _):
             ipFragments += 1
             if fragmentExamples.count < 8 {
                 fragmentExamples.append(Anomaly(.ipFragment, frame: frame,
-                    "IP fragment \(s) → \(d) (protocol \(proto)); fragments are counted, not reassembled"))
+                    "IP fragment \(s) → \(d) (protocol \(proto))"))
             }
         case .otherIP:
             otherIP += 1

@@ -122,3 +122,46 @@ struct PacketDecoderTests {
         #expect(IPAddress(v4: 0x0a000014).description == "10.0.0.20")
     }
 }
+
+/// IPv4 fragments are put back together (any order, duplicates ignored), within limits.
+struct IPv4FragmentTableTests {
+    static func fragment(id: UInt16, offset: Int, more: Bool, payload: [UInt8]) -> [UInt8] {
+        let total = 20 + payload.count
+        let field = UInt16(offset / 8) | (more ? 0x2000 : 0)
+        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), UInt8(id >> 8), UInt8(id & 0xff),
+                UInt8(field >> 8), UInt8(field & 0xff), 64, 6, 0, 0, 10, 0, 0, 20, 10, 0, 0, 5] + payload
+    }
+
+    @Test func fragmentsInAnyOrderBecomeOnePacket() {
+        let data = Array(0..<40).map(UInt8.init)
+        var t = IPv4FragmentTable()
+        let second = Self.fragment(id: 7, offset: 16, more: false, payload: Array(data[16...]))
+        let first = Self.fragment(id: 7, offset: 0, more: true, payload: Array(data[0..<16]))
+        #expect(second.withUnsafeBytes { t.add(packet: $0, frame: 1) } == nil)
+        #expect(second.withUnsafeBytes { t.add(packet: $0, frame: 2) } == nil, "duplicate")
+        let whole = first.withUnsafeBytes { t.add(packet: $0, frame: 3) }
+        #expect(whole.map { Array($0[20...]) } == data)
+        #expect(whole.map { Int($0[2]) << 8 | Int($0[3]) } == 60)
+        #expect(whole.map { $0[6] == 0 && $0[7] == 0 } == true, "fragment fields cleared")
+        #expect(t.reassembled == 1)
+    }
+
+    @Test func incompleteDatagramsAreReportedAtTheEnd() {
+        var t = IPv4FragmentTable()
+        let lone = Self.fragment(id: 9, offset: 0, more: true, payload: Array(repeating: 1, count: 16))
+        _ = lone.withUnsafeBytes { t.add(packet: $0, frame: 5) }
+        t.finish()
+        #expect(t.abandoned.count == 1)
+        #expect(t.abandoned.first?.frame == 5)
+    }
+
+    @Test func theTableIsBounded() {
+        var t = IPv4FragmentTable()
+        t.maxDatagrams = 8
+        for id in 0..<100 {
+            let f = Self.fragment(id: UInt16(id), offset: 0, more: true, payload: [1, 2, 3, 4, 5, 6, 7, 8])
+            _ = f.withUnsafeBytes { t.add(packet: $0, frame: id) }
+        }
+        #expect(t.abandoned.count == 64, "given up oldest first; the report keeps at most 64")
+    }
+}

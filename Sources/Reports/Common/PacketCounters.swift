@@ -6,6 +6,8 @@ public struct PacketCounters: Sendable {
     public var tcpSegments = 0
     public var udpDatagrams = 0
     public var ipFragments = 0
+    /// IPv4 packets rebuilt from fragments (and then analysed like any other).
+    public var reassembledIPPackets = 0
     public var otherIP = 0
     public var nonIP = 0
     public var malformed = 0

@@ -107,6 +107,7 @@ public enum InputJSON {
             w.field("tcp_segments", r.packets.tcpSegments)
             w.field("udp_datagrams", r.packets.udpDatagrams)
             w.field("ip_fragments", r.packets.ipFragments)
+            w.field("reassembled_ip_packets", r.packets.reassembledIPPackets)
             w.field("other_ip", r.packets.otherIP)
             w.field("non_ip", r.packets.nonIP)
             w.field("malformed", r.packets.malformed)
