@@ -34,6 +34,11 @@ enum LiveEnv {
         try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         return d
     }
+
+    /// Removes a test's files (kept with TLSDIAG_KEEP_TEST_FILES=1, to read the logs of a failure).
+    static func cleanUp(_ dir: URL) {
+        if ProcessInfo.processInfo.environment["TLSDIAG_KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: dir) }
+    }
 }
 
 /// Runs `/bin/sh -c` and waits (with a deadline).
@@ -239,6 +244,7 @@ final class VethPair {
         let attach = { (prefix: String, dev: String) in
             "\(prefix)tc qdisc add dev \(dev) clsact && \(prefix)tc filter add dev \(dev) egress bpf da obj \(o) sec tc_push && \(prefix)tc filter add dev \(dev) ingress bpf da obj \(o) sec tc_pop"
         }
+        defer { LiveEnv.cleanUp(dir) }
         let r = sh("""
         set -e
         clang -O2 -target bpf -I/usr/include/$(uname -m)-linux-gnu -c \(c) -o \(o)

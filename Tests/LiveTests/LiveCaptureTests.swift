@@ -17,6 +17,7 @@ struct LiveCaptureTests {
     @Test func liveOnAVethShowsGoodAndRejectedHandshakesAndTheSavedCaptureAgrees() throws {
         #expect(FileManager.default.isExecutableFile(atPath: LiveEnv.binary), "build tlsdiag first (swift build --build-tests)")
         let dir = LiveEnv.tempDir("veth")
+        defer { LiveEnv.cleanUp(dir) }
         let net = try VethPair()
         defer { net.teardown() }
         print("LiveTests: veth \(net.captureInterface), 802.1Q tag on the wire: \(net.vlanMethod)")
@@ -125,6 +126,7 @@ struct LiveCaptureTests {
     /// buffer (-B 300) under a 30 MB TLS transfer on loopback drops for certain.
     @Test func kernelDropsAreCountedAndTiedToTheOpenConnection() throws {
         let dir = LiveEnv.tempDir("drops")
+        defer { LiveEnv.cleanUp(dir) }
         let pki = try TestPKI(dir: dir, serverIPs: ["127.0.0.1"])
         let port = LiveEnv.port(1)
         let server = try Background(shell: "sleep 10 | openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -naccept 1 -quiet", logs: dir, name: "server")
@@ -154,6 +156,7 @@ struct LiveCaptureTests {
     /// --count stops by itself; --format jsonl without --report streams JSON on standard output.
     @Test func countStopsAfterTheFirstHandshakeAndJSONLStreams() throws {
         let dir = LiveEnv.tempDir("count")
+        defer { LiveEnv.cleanUp(dir) }
         let pki = try TestPKI(dir: dir, serverIPs: ["127.0.0.1"])
         let port = LiveEnv.port(2)
         let server = try Background(shell: "openssl s_server -accept 127.0.0.1:\(port) -cert \(pki.serverCert) -key \(pki.serverKey) -www -naccept 1", logs: dir, name: "server")
@@ -177,6 +180,7 @@ struct LiveCaptureTests {
     /// --user: the capture opens as root, then the process becomes the user; its files belong to it.
     @Test func userDropsRootAfterOpeningTheCapture() throws {
         let dir = LiveEnv.tempDir("user")
+        defer { LiveEnv.cleanUp(dir) }
         chmod(dir.path, 0o777)
         let pcap = dir.appendingPathComponent("as-nobody.pcapng").path
         let r = sh("'\(LiveEnv.binary)' live -i lo --filter 'tcp port 9' --user nobody --duration 0.5 -w '\(pcap)'")
@@ -218,6 +222,7 @@ struct LiveCaptureTests {
     /// cleanly (summary, complete -w file, status 2).
     @Test func aLinkFlapPausesTheCaptureAndARemovedInterfaceEndsItCleanly() throws {
         let dir = LiveEnv.tempDir("flap")
+        defer { LiveEnv.cleanUp(dir) }
         let dev = "tdl\(Int(getpid()) % 100_000)f"
         sh("ip link del \(dev) 2>/dev/null; ip link add \(dev) type veth peer name \(dev)p && ip link set \(dev)p up && ip link set \(dev) up")
         defer { sh("ip link del \(dev) 2>/dev/null; true") }

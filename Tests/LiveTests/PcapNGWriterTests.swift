@@ -36,15 +36,15 @@ import WireCore
         return (r.info, got)
     }
 
+    /// A file in the system temporary directory (each test removes its own).
     static func tempPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-pcapng-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
+        FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-pcapng-\(getpid())-\(name)").path
     }
 
     @Test(arguments: [true, false])
     func libpcapReadsBackEveryFrameWithItsTimeAndLengths(nanosecond: Bool) throws {
         let path = Self.tempPath("rw-\(nanosecond).pcapng")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try Self.write(path, nanosecond: nanosecond, close: true, drops: 7)
         let (info, got) = try Self.readBack(path)
         #expect(info.format == .pcapng)
@@ -63,6 +63,7 @@ import WireCore
     @Test func aFlushedFileIsCompleteWithoutClose() throws {
         // What Ctrl-C twice or a kill leaves: blocks are written whole at each flush.
         let path = Self.tempPath("unclosed.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let w = try Self.write(path, nanosecond: true, close: false)
         let (info, got) = try Self.readBack(path)
         #expect(got.count == 4)
@@ -72,6 +73,7 @@ import WireCore
 
     @Test func blocksAreFramedAndTheStatisticsBlockCarriesTheDrops() throws {
         let path = Self.tempPath("blocks.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try Self.write(path, nanosecond: true, close: true, drops: 42)
         let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         func u32(_ o: Int) -> UInt32 { data[o..<o + 4].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
