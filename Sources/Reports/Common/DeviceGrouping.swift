@@ -59,6 +59,8 @@ public struct ConnectionDigest: Sendable {
     public static func status(_ ac: AnalyzedConnection) -> Status {
         let c = ac.connection
         let worst = ac.highestSeverity
+        // Plain non-TLS traffic (HTTP to port 80) with nothing wrong found is not a failed handshake.
+        if c.outcome == .notTLS && (worst ?? .info) < .warning { return .inconclusive }
         if c.outcome.isFailure { return .failed }
         if c.outcome == .established { return (worst ?? .info) >= .warning ? .warning : .ok }
         if worst == .error { return .failed }

@@ -147,7 +147,7 @@ public final class HTMLReport: ReportRenderer {
     }
 
     func statusWord(_ s: ConnectionDigest.Status) -> String {
-        switch s { case .ok: "OK"; case .warning: "Warning"; case .inconclusive: "Unclear"; case .failed: "Failed" }
+        switch s { case .ok: "OK"; case .warning: "Warning"; case .inconclusive: "Note"; case .failed: "Failed" }
     }
 }
 

@@ -198,7 +198,7 @@ public final class MarkdownReport: ReportRenderer {
     }
 
     func statusWord(_ s: ConnectionDigest.Status) -> String {
-        switch s { case .ok: "OK"; case .warning: "WARN"; case .inconclusive: "UNCLEAR"; case .failed: "FAIL" }
+        switch s { case .ok: "OK"; case .warning: "WARN"; case .inconclusive: "NOTE"; case .failed: "FAIL" }
     }
     func severityWord(_ s: Severity) -> String {
         switch s { case .error: "Error"; case .warning: "Warning"; case .info: "Info" }

@@ -122,6 +122,11 @@ public enum ReportProse {
             default: return capitalized(outcome) + ": " + t
             }
         }
+        if ac.connection.outcome == .notTLS {
+            let c = ac.connection
+            let proto = (c.tls.clientPlaintext ?? c.tls.serverPlaintext).flatMap { PlaintextProtocol.guess($0.value) }
+            return "Not TLS: " + (proto.map { "plaintext \($0)" } ?? "no TLS handshake") + " on port \(c.server.port)"
+        }
         switch d.status {
         case .ok: return "Handshake completed"
         case .failed: return capitalized(outcome) + " (no rule explained it; see the transcript)"
@@ -168,7 +173,7 @@ public enum ReportProse {
     public static func captureNotes(_ c: Connection) -> [String] {
         var notes: [String] = []
         if c.tcp.startedBeforeCapture { notes.append("The connection began before the capture started (no SYN captured).") }
-        if !c.tcp.sawServerPackets && c.tcp.sawClientPackets { notes.append("Only the client's packets were captured.") }
+        if !c.tcp.sawServerPackets && c.tcp.sawClientPackets && c.outcome != .tcpNoAnswer { notes.append("Only the client's packets were captured.") }
         if !c.tcp.sawClientPackets && c.tcp.sawServerPackets { notes.append("Only the server's packets were captured.") }
         for side in Side.allCases {
             let s = c.tcp.stats(side)

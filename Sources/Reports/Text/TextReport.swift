@@ -125,7 +125,7 @@ public final class TextReport: ReportRenderer {
         switch st {
         case .ok: return style.green("OK  ")
         case .warning: return style.yellow("WARN")
-        case .inconclusive: return style.yellow("??  ")
+        case .inconclusive: return style.yellow("NOTE")
         case .failed: return style.red("FAIL")
         }
     }
