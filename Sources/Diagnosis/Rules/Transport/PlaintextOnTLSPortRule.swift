@@ -24,8 +24,8 @@ public struct PlaintextOnTLSPortRule: DiagnosisRule {
         guard let p = c.tls.clientPlaintext, c.tls.clientHello == nil, c.tls.startTLSAfterBytes == nil else { return nil }
         let serverSpokeTLS = c.tls.sawTLS
         guard Self.tlsPorts.contains(c.server.port) || serverSpokeTLS else { return nil }
-        let proto = PlaintextGuess.guess(p.value) ?? "plaintext"
-        let firstLine = PlaintextGuess.firstLine(p.value)
+        let proto = PlaintextProtocol.guess(p.value) ?? "plaintext"
+        let firstLine = PlaintextProtocol.firstLine(p.value)
         let isSIP = proto == "SIP"
         let generic = isSIP
             ? "Set the device's SIP transport to TLS (not UDP or TCP) when it registers to port \(c.server.port), or point it at the server's plaintext port (5060) if TLS is not wanted."
@@ -36,19 +36,5 @@ public struct PlaintextOnTLSPortRule: DiagnosisRule {
                        remediation: ctx.remediation(id, generic: generic),
                        frames: [p.frame], evidence: [Evidence("first bytes from the client", firstLine, frame: p.frame)],
                        sideAtFault: .client)
-    }
-}
-
-/// Protocol guesses from the first bytes (a copy of the report layer's, kept here so rules need no renderer).
-enum PlaintextGuess {
-    static func guess(_ bytes: [UInt8]) -> String? {
-        let text = String(decoding: bytes.prefix(64), as: UTF8.self)
-        if text.hasPrefix("SIP/2.0") || (text.contains("SIP/2.0") && text.first.map { $0.isUppercase } == true) { return "SIP" }
-        if text.hasPrefix("HTTP/") || ["GET ", "POST ", "HEAD ", "PUT ", "OPTIONS ", "CONNECT "].contains(where: { text.hasPrefix($0) }) && text.contains("HTTP/") { return "HTTP" }
-        return nil
-    }
-    static func firstLine(_ bytes: [UInt8]) -> String {
-        let line = bytes.prefix { $0 != 13 && $0 != 10 }.prefix(100)
-        return String(decoding: line.map { ($0 >= 32 && $0 < 127) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
     }
 }

@@ -22,8 +22,8 @@ public struct TLSOnPlaintextPortRule: DiagnosisRule {
         let c = ctx.connection
         guard let ch = c.tls.clientHello, c.tls.serverHello == nil else { return nil }
         if let p = c.tls.serverPlaintext {
-            let proto = PlaintextGuess.guess(p.value) ?? "plaintext"
-            let line = PlaintextGuess.firstLine(p.value)
+            let proto = PlaintextProtocol.guess(p.value) ?? "plaintext"
+            let line = PlaintextProtocol.firstLine(p.value)
             return finding(ctx, ch: ch.frame, extra: "The server answered in plaintext \(proto): \"\(line)\" (frame \(p.frame)).",
                            frames: [ch.frame, p.frame], evidence: [Evidence("server's answer", line, frame: p.frame)], confidence: .high)
         }
