@@ -130,7 +130,7 @@ public final class HTMLReport: ReportRenderer {
         s += "<section class=\"summary\"><h2>Connections</h2>\n<table class=\"conns\"><thead><tr><th>#</th><th>Client</th><th>Server</th><th>SNI</th><th>Version</th><th>Cipher</th><th>Outcome</th><th>Root cause</th></tr></thead><tbody>\n"
         for d in rows {
             s += "<tr class=\"\(d.status.rawValue)\"><td><a href=\"#conn-\(d.id)\">\(d.id)</a></td><td class=\"mono\">" + H.text(d.client) + "</td><td class=\"mono\">" + H.text(d.server)
-            s += "</td><td class=\"mono\">" + H.text(d.sni ?? "–") + "</td><td>" + H.text(d.version ?? "–") + "</td><td class=\"cipher\">" + H.text(d.cipher ?? "–")
+            s += "</td><td class=\"mono\">" + H.text(d.sni ?? "–") + "</td><td>" + H.text(d.version ?? "–") + "</td><td class=\"cipher\">" + H.text(d.cipher ?? "–").replacingOccurrences(of: "_", with: "_<wbr>")
             s += "</td><td><span class=\"badge small \(d.status.rawValue)\">" + H.text(d.outcome.rawValue.replacingUnderscores()) + "</span></td><td class=\"rule\">" + H.text(d.rootRule ?? "") + "</td></tr>\n"
         }
         s += "</tbody></table>"
@@ -451,7 +451,7 @@ enum HTMLStyle {
     .rule { font-size:12px; color:#37474f; background:#eceff1; border-radius:3px; padding:0 5px; }
     table.conns { width:100%; background:#fff; border:1px solid var(--line); font-size:13px; }
     table.conns th, table.conns td { padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
-    table.conns thead th { background:#eef1f4; } table.conns td.cipher { font-size:11px; overflow-wrap:anywhere; } table.conns td.rule { background:none; }
+    table.conns thead th { background:#eef1f4; } table.conns td.cipher { font-size:11px; } table.conns td.rule { background:none; }
     table.conns td.mono { white-space:nowrap; } table.conns td:nth-child(7) { white-space:nowrap; }
     table.conns a { color:inherit; font-weight:600; } table.conns td.rule { white-space:nowrap; }
     .card { background:#fff; border:1px solid var(--line); border-left:6px solid var(--unc); border-radius:8px; padding:14px 18px; margin:0 0 18px; break-inside:avoid; page-break-inside:avoid; }
@@ -508,7 +508,10 @@ enum HTMLStyle {
       body { background:#fff; font-size:11pt; } main { max-width:none; padding:0; }
       header.report, .card, .device, table.conns { border-color:#999; }
       .card, .device, .finding, .chain, svg.ladder { break-inside:avoid; page-break-inside:avoid; }
-      h2 { break-after:avoid; page-break-after:avoid; }
+      h2, h3 { break-after:avoid; page-break-after:avoid; }
+      table.conns { font-size:8pt; } table.conns td, table.conns th { padding:3px 4px; } table.conns td.cipher { font-size:7pt; }
+      table.conns td.rule { white-space:normal; } table.conns td.mono, table.conns td.rule { font-size:7pt; }
+      .card { padding:8px 12px; } .finding { padding:6px 10px; } svg.ladder { max-width:90%; }
       details { display:block; } details > summary { display:none; }
       a { color:inherit; text-decoration:none; }
       * { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
