@@ -99,7 +99,7 @@ public final class MarkdownReport: ReportRenderer {
         s += "|--:|---|---|---|---|---|---|---|\n"
         for d in rows {
             let cells = [String(d.id), E.inline(d.client), E.inline(d.server), E.inline(d.sni ?? "–"), E.inline(d.version ?? "–"),
-                         E.inline(d.cipher ?? "–"), "**" + statusWord(d.status) + "** " + E.inline(d.outcome.rawValue),
+                         E.inline(d.cipher ?? "–"), "**" + statusWord(d.status) + "** " + E.inline(d.outcome.rawValue.replacingUnderscores()),
                          d.rootRule.map { "`\($0)`" } ?? "–"]
             s += "| " + cells.joined(separator: " | ") + " |\n"
         }
