@@ -36,7 +36,7 @@ let package = Package(
                 resources: [.copy("Profiles")]),
         .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis"]),
         .target(name: "Pipeline", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections",
-                                                 "X509Inspect", "Diagnosis", "Reports"]),
+                                                 "X509Inspect", "Diagnosis", "Reports", "TLSDecrypt"]),
         .executableTarget(name: "tlsdiag", dependencies: [
             "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

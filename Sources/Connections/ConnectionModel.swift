@@ -157,8 +157,9 @@ public struct TLSSummary: Sendable {
     public var serverPlaintextBytes = 0
     /// TLS began after this many plaintext bytes (STARTTLS).
     public var startTLSAfterBytes: Int?
-    /// TLS 1.3 read with the key log: every protected handshake record of both sides was opened,
-    /// so the messages above include the encrypted ones and no size inference is needed.
+    /// TLS 1.3 read with the key log: every protected handshake record of both sides was opened (a
+    /// side that sent none needs no secrets), so the messages above include the encrypted ones and
+    /// no size inference is needed.
     public var decrypted = false
     /// Per side, how decryption went (`off` without a key log or for TLS ≤ 1.2).
     public var clientDecryption = DecryptionStatus.off

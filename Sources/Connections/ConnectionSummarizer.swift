@@ -102,11 +102,20 @@ enum ConnectionSummarizer {
         tls.clientPlaintextBytes = d.streams[clientDir].isPlaintext ? cs.payloadBytes : 0
         tls.serverPlaintextBytes = d.streams[serverDir].isPlaintext ? ss.payloadBytes : 0
         tls.startTLSAfterBytes = d.startTLSAfter
-        // Key log: decrypted when both sides' protected records opened (none failed, none lacked keys).
+        // Key log: decrypted when every protected record of both sides opened. A side without
+        // secrets counts only if it sent none (an OpenSSL client rejecting the server's
+        // certificate alerts in plaintext, before it derives its own handshake keys).
         tls.clientDecryption = d.streams[clientDir].decryption
         tls.serverDecryption = d.streams[serverDir].decryption
+        func sideRead(_ dir: Int) -> Bool {
+            switch d.streams[dir].decryption {
+            case .active, .done: return true
+            case .failed: return false
+            case .off, .noKeys: return !d.records.contains { $0.dir == dir }
+            }
+        }
         tls.decrypted = tls.isTLS13 && d.streams[0].decryptedRecords + d.streams[1].decryptedRecords > 0
-            && [tls.clientDecryption, tls.serverDecryption].allSatisfy { $0 == .active || $0 == .done }
+            && sideRead(0) && sideRead(1)
 
         let transcript = d.entries.map {
             TranscriptEntry(frame: $0.frame, time: $0.time, sender: side($0.dir), event: $0.event, decrypted: $0.decrypted)

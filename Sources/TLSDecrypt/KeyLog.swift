@@ -32,7 +32,8 @@ public struct KeyLog: Sendable, Hashable {
     public init() {}
 
     public init(text: String) {
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) { add(line: line) }
+        // isNewline, not == "\n": a CRLF pair is one Character in Swift.
+        for line in text.split(whereSeparator: \.isNewline) { add(line: line) }
     }
 
     public var isEmpty: Bool { connections.isEmpty }

@@ -39,6 +39,9 @@ struct TrustOptions: ParsableArguments {
     @Option(name: .customLong("profile"), help: ArgumentHelp("Apply a vendor profile to every connection: a built-in name (\(VendorProfiles.builtIn().map(\.name).joined(separator: ", "))) or a profile JSON file. By default a profile applies when the device's MAC OUI or certificate issuer matches.", valueName: "NAME"))
     var profile: String?
 
+    @Option(name: .customLong("keylog"), help: ArgumentHelp("A TLS key log (SSLKEYLOGFILE / NSS format, as written by openssl s_client -keylogfile, GnuTLS, browsers): TLS 1.3 handshakes with secrets in it are decrypted, so their certificates and encrypted alerts are diagnosed as in TLS 1.2.", valueName: "FILE"))
+    var keylog: String?
+
     func validate() throws {
         if let at, Timestamp(rfc3339: at) == nil {
             throw ValidationError("--at '\(at)' is not a time: use RFC 3339, e.g. 2026-01-05T10:00:00Z or 2026-01-05")
@@ -67,7 +70,11 @@ struct TrustOptions: ParsableArguments {
                     }
                 }
             }
-            return AnalysisOptions(trust: trust, profiles: profiles, forcedProfile: forced)
+            var options = AnalysisOptions(trust: trust, profiles: profiles, forcedProfile: forced)
+            if let keylog {
+                do { try options.useKeyLog(path: keylog) } catch { throw CLIError("\(error)") }
+            }
+            return options
         } catch let e as TrustStoreError {
             throw CLIError(e.description)
         }

@@ -35,6 +35,7 @@ public enum ConnectionJSON {
         w.field("group", tls.group?.description)
         w.field("resumed", tls.serverHello == nil ? nil : tls.resumed)
         w.field("established", c.established)
+        w.field("decrypted", tls.decrypted)
         w.field("starttls_after_bytes", tls.startTLSAfterBytes)
         if let ch = tls.clientHello { clientHello(ch, &w) } else { w.key("client_hello"); w.null() }
         if let sh = tls.serverHello { serverHello("server_hello", sh, &w) } else { w.key("server_hello"); w.null() }
@@ -48,6 +49,7 @@ public enum ConnectionJSON {
             w.field("description", a.description?.description)
             w.field("encrypted", a.encrypted)
             w.field("inferred", a.inferred)
+            if a.decrypted { w.field("decrypted", true) }
             w.field("record_length", a.recordLength)
             w.field("during_handshake", a.duringHandshake)
             w.field("after", a.after)
@@ -115,6 +117,7 @@ public enum ConnectionJSON {
             let (name, detail) = TranscriptText.describe(e.event)
             w.field("event", name)
             if let detail { w.field("detail", detail) }
+            if e.decrypted { w.field("decrypted", true) }
             w.endObject()
         }
         w.endArray()
