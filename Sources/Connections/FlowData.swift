@@ -117,8 +117,10 @@ final class FlowData {
         case .malformedHandshake(let type, let length, let reason):
             sawTLS = true
             entry(e.frame, e.time, dir, .malformedHandshake(type, reason: reason))
-            malformed.append(Located("\(type) (\(length) bytes): \(reason)", frame: e.frame, firstFrame: e.firstFrame, time: e.time))
-            anomalies.append(Anomaly(.malformedHandshake, frame: e.frame, "\(type) message could not be decoded: \(reason)"))
+            if malformed.count < 16 {
+                malformed.append(Located("\(type) (\(length) bytes): \(reason)", frame: e.frame, firstFrame: e.firstFrame, time: e.time))
+            }
+            note(Anomaly(.malformedHandshake, frame: e.frame, "\(type) message could not be decoded: \(reason)"))
         case .encryptedHandshake(let length):
             sawTLS = true
             entry(e.frame, e.time, dir, .encryptedHandshake(length: length))
@@ -177,11 +179,22 @@ final class FlowData {
         case .resynchronized(let skipped):
             entry(e.frame, e.time, dir, .resynchronized(skipped: skipped))
             if skipped > 0 {
-                anomalies.append(Anomaly(.recordResync, frame: e.frame,
-                                         "TLS record framing recovered after skipping \(skipped) bytes"))
+                note(Anomaly(.recordResync, frame: e.frame, "TLS record framing recovered after skipping \(skipped) bytes"))
             }
         case .anomaly(let a):
-            if anomalies.count < 64 { anomalies.append(a) }
+            note(a)
+        }
+    }
+
+    /// Anomalies from the byte stream are capped: a hostile stream can make one every 10 bytes
+    /// (16 MB of tiny malformed records made 1.6 million). The last slot says the list was cut.
+    static let maxStreamAnomalies = 64
+    func note(_ a: Anomaly) {
+        if anomalies.count < Self.maxStreamAnomalies - 1 {
+            anomalies.append(a)
+        } else if anomalies.count == Self.maxStreamAnomalies - 1 {
+            anomalies.append(Anomaly(Anomaly.Kind(rawValue: "anomaly_limit"), frame: a.frame,
+                                     "more than \(Self.maxStreamAnomalies - 1) anomalies on this connection; later ones (from frame \(a.frame.map(String.init) ?? "?")) are not listed"))
         }
     }
 
