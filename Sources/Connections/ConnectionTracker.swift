@@ -204,7 +204,8 @@ public final class ConnectionTracker {
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
             for e in events { d.apply(e, dir: dir) }
         case .gap(let bytes, let frame, let time):
-            d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame))
+            // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
+            if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }
             d.entry(frame, time, dir, .gap(bytes: bytes))
             events.removeAll(keepingCapacity: true)
             d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
