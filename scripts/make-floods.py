@@ -193,7 +193,7 @@ def main():
         ("hello_flood.pcap", hello_flood, int(50_000 * scale)),
         ("garbage_stream.pcap", garbage_stream, int(16 * 1024 * 1024 * scale)),
         ("malformed_records.pcap", malformed_records, int(16 * 1024 * 1024 * scale)),
-        ("ooo_segments.pcap", ooo_segments, max(600, int(40_000 * scale))),
+        ("ooo_segments.pcap", ooo_segments, max(3_000, int(40_000 * scale))),
     ]
     for name, fn, n in jobs:
         p = os.path.join(out, name)
