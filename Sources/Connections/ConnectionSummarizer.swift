@@ -32,6 +32,7 @@ extension HandshakeType {
 /// Turns a finished flow into the `Connection` value: sides, outcome, TLS 1.3 inference.
 enum ConnectionSummarizer {
     static func summarize(_ d: FlowData, endReason: String) -> Connection {
+        d.sortByFrameAfterReplay()
         // Who is the client: decided by SYN, SYN-ACK, hellos; failing all, the lower port is the server's.
         let clientDir: Int
         let basis: RoleBasis

@@ -203,6 +203,7 @@ public final class ConnectionTracker {
             events.removeAll(keepingCapacity: true)
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
             for e in events { d.apply(e, dir: dir) }
+            d.retryAwaitingKeys(dir: 1 - dir)
         case .gap(let bytes, let frame, let time):
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
             if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }

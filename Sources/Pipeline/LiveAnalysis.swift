@@ -143,7 +143,7 @@ public final class LiveAnalysis {
         lastStatsTime = started
         lastStats = capture.stats() ?? LiveStats()
 
-        let tracker = ConnectionTracker(input: 0, limits: options.limits) { [unowned self] c in self.finished(c) }
+        let tracker = ConnectionTracker(input: 0, limits: options.limits.followingKeyLog()) { [unowned self] c in self.finished(c) }
         tracker.onHandshakeComplete = { [unowned self] c in self.handshakeCompleted(c) }
         let feed = FrameFeed(tracker: tracker)
         renderer?.begin()

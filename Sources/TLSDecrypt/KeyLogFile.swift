@@ -6,6 +6,8 @@ import TLSWire
 /// its size or modification time changed since the last read.
 public final class KeyLogFile: TLS13KeySource, @unchecked Sendable {
     public let path: String
+    /// Live capture: the client is still writing the file, so a missing secret may come later.
+    public let keysMayArriveLater: Bool
     // Guarded by `lock`: live capture looks keys up from the capture thread while the file may be reread.
     private var log: KeyLog
     private var stamp: Stamp?
@@ -14,8 +16,9 @@ public final class KeyLogFile: TLS13KeySource, @unchecked Sendable {
     struct Stamp: Equatable { var size: Int64; var seconds: Int; var nanoseconds: Int }
 
     /// Reads the file now; the error is the one-line message for the CLI.
-    public init(path: String) throws(KeyLogError) {
+    public init(path: String, follow: Bool = false) throws(KeyLogError) {
         self.path = path
+        self.keysMayArriveLater = follow
         self.stamp = Self.stamp(path)
         self.log = try KeyLog.load(path: path)
     }
@@ -28,13 +31,34 @@ public final class KeyLogFile: TLS13KeySource, @unchecked Sendable {
 
     public func decryptor(clientRandom: [UInt8], cipherSuite: CipherSuite, sender: TrafficSender) -> KeyLookup {
         lock.lock(); defer { lock.unlock() }
-        let first = log.decryptor(clientRandom: clientRandom, cipherSuite: cipherSuite, sender: sender)
-        guard case .missing = first else { return first }
+        var found = log.decryptor(clientRandom: clientRandom, cipherSuite: cipherSuite, sender: sender)
+        if case .missing = found, reloadIfChanged() {
+            found = log.decryptor(clientRandom: clientRandom, cipherSuite: cipherSuite, sender: sender)
+        }
+        guard keysMayArriveLater, case .found(let any) = found, var d = any as? TLS13RecordDecryptor,
+              d.applicationSecret == nil else { return found }
+        d.lateApplicationSecret = { [self] in self.applicationSecret(clientRandom: clientRandom, sender: sender) }
+        return .found(d)
+    }
+
+    /// CLIENT_/SERVER_TRAFFIC_SECRET_0, rereading the file if it is not there yet.
+    func applicationSecret(clientRandom: [UInt8], sender: TrafficSender) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        func look() -> [UInt8]? {
+            let s = log.secrets(clientRandom: clientRandom)
+            return sender == .client ? s?.clientTraffic0 : s?.serverTraffic0
+        }
+        if let s = look() { return s }
+        return reloadIfChanged() ? look() : nil
+    }
+
+    /// Rereads the file when its size or modification time changed. Call with the lock held.
+    private func reloadIfChanged() -> Bool {
         let now = Self.stamp(path)
-        guard now != nil, now != stamp, let fresh = try? KeyLog.load(path: path) else { return first }
+        guard now != nil, now != stamp, let fresh = try? KeyLog.load(path: path) else { return false }
         stamp = now
         log = fresh
-        return log.decryptor(clientRandom: clientRandom, cipherSuite: cipherSuite, sender: sender)
+        return true
     }
 
     static func stamp(_ path: String) -> Stamp? {

@@ -7,6 +7,9 @@ public struct TLS13RecordDecryptor: RecordDecryptor {
     public let suite: TLS13Suite
     var keys: TrafficKeys
     var applicationSecret: [UInt8]?
+    /// Live key log: the application secret is written after the handshake secrets, so it is
+    /// looked up when this side's Finished is seen rather than when decryption starts.
+    var lateApplicationSecret: (@Sendable () -> [UInt8]?)?
     public private(set) var sequence: UInt64 = 0
     public private(set) var applicationPhase = false
 
@@ -43,12 +46,16 @@ public struct TLS13RecordDecryptor: RecordDecryptor {
 
     public mutating func skipRecord() { sequence &+= 1 }
 
+    public var applicationKeysMayArriveLater: Bool { applicationSecret == nil && lateApplicationSecret != nil }
+
     public mutating func switchToApplicationKeys() -> Bool {
-        guard let secret = applicationSecret, let k = KeySchedule.trafficKeys(suite, secret: secret) else { return false }
+        guard let secret = applicationSecret ?? lateApplicationSecret?(),
+              let k = KeySchedule.trafficKeys(suite, secret: secret) else { return false }
         keys = k
         sequence = 0
         applicationPhase = true
         applicationSecret = nil
+        lateApplicationSecret = nil
         return true
     }
 }

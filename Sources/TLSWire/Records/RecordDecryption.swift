@@ -34,6 +34,13 @@ public protocol RecordDecryptor: Sendable {
     /// This direction sent its Finished: its later records are protected with the application
     /// traffic secret (RFC 8446 §7.3, sequence number back to 0). False when that secret is unknown.
     mutating func switchToApplicationKeys() -> Bool
+    /// The application secret is unknown now but may be written later (a live key log): records
+    /// after Finished are held, and `switchToApplicationKeys` is tried again.
+    var applicationKeysMayArriveLater: Bool { get }
+}
+
+extension RecordDecryptor {
+    public var applicationKeysMayArriveLater: Bool { false }
 }
 
 /// Which side's traffic secret protects a direction.
@@ -55,6 +62,33 @@ public protocol TLS13KeySource: Sendable {
     /// A decryptor for the records `sender` protects in the connection whose ClientHello carried
     /// `clientRandom`, after a ServerHello that chose `cipherSuite`.
     func decryptor(clientRandom: [UInt8], cipherSuite: CipherSuite, sender: TrafficSender) -> KeyLookup
+    /// Secrets missing now may appear later (live capture: the TLS client writes its key log while
+    /// the capture sees the ServerHello). Then protected records are held until they do, bounded.
+    var keysMayArriveLater: Bool { get }
+}
+
+extension TLS13KeySource {
+    public var keysMayArriveLater: Bool { false }
+}
+
+/// Protected records held while a live key log has no secrets yet for the connection.
+struct AwaitingKeys: Sendable {
+    struct Held: Sendable {
+        var header: RecordHeaderBytes
+        var body: [UInt8]
+        var first: Int, frame: Int, time: Timestamp
+        /// Bytes of it were not captured: only its place in the sequence counts.
+        var lost: Bool
+    }
+    /// Waiting for the secrets to look the decryptor up; nil: the decryptor is there and waits
+    /// for its application traffic secret (records after this side's Finished).
+    var pending: PendingKeys?
+    var cipherSuite: CipherSuite
+    var held: [Held] = []
+    var heldBytes = 0
+    /// At most this much is held per direction (a server flight is a few records, < 64 KB).
+    static let maxRecords = 16
+    static let maxBytes = 128 * 1024
 }
 
 /// How decryption went for one direction of a connection.
@@ -111,6 +145,7 @@ extension TLSRecordStream {
             return nil
         case .missing:
             decryption = .noKeys
+            if p.source.keysMayArriveLater { awaitingKeys = AwaitingKeys(pending: p, cipherSuite: cipherSuite) }
             return nil
         case .unusable(let why):
             decryption = .noKeys
@@ -180,6 +215,9 @@ extension TLSRecordStream {
                 if d2.switchToApplicationKeys() && limits.decryptedApplicationRecords > 0 {
                     decryptor = d2
                     applicationRecordsLeft = limits.decryptedApplicationRecords
+                } else if limits.decryptedApplicationRecords > 0 && d2.applicationKeysMayArriveLater {
+                    // Live: the client logs the application secrets a moment later; hold until then.
+                    awaitingKeys = AwaitingKeys(pending: nil, cipherSuite: CipherSuite(rawValue: 0))
                 } else {
                     stopDecryption(.done)
                 }
@@ -190,9 +228,80 @@ extension TLSRecordStream {
         }
     }
 
+    /// A type-23 record was collected: open it, or hold it while a live key log lacks its secrets.
+    mutating func protectedRecord(first: Int, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        guard var w = awaitingKeys else {
+            openProtected(first: first, frame: frame, time: time, events: &events)
+            return
+        }
+        w.held.append(AwaitingKeys.Held(header: header, body: recordBody, first: first, frame: frame, time: time, lost: false))
+        w.heldBytes += recordBody.count
+        awaitingKeys = w
+        retryKeys(into: &events)
+        if let w = awaitingKeys, w.held.count >= AwaitingKeys.maxRecords || w.heldBytes >= AwaitingKeys.maxBytes {
+            settleAwaitingKeys(events: &events)
+        }
+    }
+
+    /// Protected records are held for secrets a live key log has not written yet.
+    public var isAwaitingKeys: Bool { awaitingKeys != nil }
+
+    /// Looks the secrets up again; when they are there now, the held records are opened in order
+    /// (their events carry their own frames, so they may follow events of later frames).
+    public mutating func retryKeys(into events: inout [TLSEvent]) {
+        guard let w = awaitingKeys else { return }
+        if let p = w.pending {
+            guard case .found(let d) = p.source.decryptor(clientRandom: p.clientRandom, cipherSuite: w.cipherSuite, sender: p.sender)
+            else { return }
+            decryptor = d
+            decryption = .active
+            applicationRecordsLeft = -1
+        } else {
+            guard var d = decryptor, d.switchToApplicationKeys() else { return }
+            decryptor = d
+            applicationRecordsLeft = limits.decryptedApplicationRecords
+        }
+        awaitingKeys = nil
+        if !w.held.isEmpty { replayedHeldRecords = true }
+        // Replaying uses the current-record fields: keep the record being read, if any.
+        let saved = (header, recordBody, recordLength)
+        for r in w.held {
+            if decryptor == nil {
+                if !r.lost {
+                    events.append(TLSEvent(.applicationData(recordLength: r.body.count), firstFrame: r.first, frame: r.frame, time: r.time))
+                }
+                continue
+            }
+            if r.lost { lostProtectedRecord(); continue }
+            header = r.header
+            recordBody = r.body
+            recordLength = r.body.count
+            openProtected(first: r.first, frame: r.frame, time: r.time, events: &events)
+        }
+        (header, recordBody, recordLength) = saved
+    }
+
+    /// The direction ended or too much is held: one last look-up, then the held records are
+    /// reported as the opaque records they are, and this direction is not decrypted.
+    mutating func settleAwaitingKeys(events: inout [TLSEvent]) {
+        retryKeys(into: &events)
+        guard let w = awaitingKeys else { return }
+        awaitingKeys = nil
+        if w.pending == nil { stopDecryption(.done) } // the handshake was read; the application secret never came
+        for r in w.held where !r.lost {
+            events.append(TLSEvent(.applicationData(recordLength: r.body.count), firstFrame: r.first, frame: r.frame, time: r.time))
+        }
+    }
+
     /// A protected record lost bytes to a capture gap (framing intact): count it so the next
     /// record's nonce is still right.
     mutating func lostProtectedRecord() {
+        if var w = awaitingKeys {
+            w.held.append(AwaitingKeys.Held(header: header, body: [], first: recordFirstFrame, frame: recordFirstFrame,
+                                            time: Timestamp(seconds: 0, nanoseconds: 0), lost: true))
+            awaitingKeys = w
+            return
+        }
         guard var d = decryptor else { return }
         d.skipRecord()
         decryptor = d
@@ -205,6 +314,8 @@ extension TLSRecordStream {
     /// A gap broke record framing: how many records were lost is unknown, so are the nonces.
     /// After this side's Finished the handshake was already read: that is not a failure.
     mutating func decryptionBrokenByGap(bytes: Int, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        if awaitingKeys != nil { settleAwaitingKeys(events: &events) }
+        guard decryptor != nil else { return }
         stopDecryption(applicationRecordsLeft >= 0 ? .done : .failed)
         events.append(TLSEvent(.anomaly(Anomaly(.decryptionInterrupted, frame: frame,
             "a \(bytes)-byte capture gap broke the record sequence; later protected records of this direction are not decrypted")),

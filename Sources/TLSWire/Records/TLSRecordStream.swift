@@ -48,6 +48,10 @@ public struct TLSRecordStream: Sendable {
     var applicationRecordsLeft = -1
     public internal(set) var decryption = DecryptionStatus.off
     public internal(set) var decryptedRecords = 0
+    /// Live key log: the secrets were not written yet; protected records are held (bounded) until they are.
+    var awaitingKeys: AwaitingKeys?
+    /// Held records were opened late: their events came after events of later frames.
+    public internal(set) var replayedHeldRecords = false
 
     // Start / plaintext / resync state.
     var preview: [UInt8] = []
@@ -147,6 +151,7 @@ public struct TLSRecordStream: Sendable {
     /// The direction ended (connection closed or capture over): report what is still held.
     public mutating func finish(frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
         flushPreview(frame: frame, time: time, events: &events)
+        if awaitingKeys != nil { settleAwaitingKeys(events: &events) }
     }
 
     mutating func flushPreview(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
@@ -195,7 +200,7 @@ public struct TLSRecordStream: Sendable {
             collecting = false
             mode = .resync
             resyncSkipped = 0
-            if decryptor != nil { decryptionBrokenByGap(bytes: bytes, frame: frame, time: time, events: &events) }
+            if decryptor != nil || awaitingKeys != nil { decryptionBrokenByGap(bytes: bytes, frame: frame, time: time, events: &events) }
         }
     }
 
@@ -239,7 +244,7 @@ public struct TLSRecordStream: Sendable {
                 case 22: collecting = !encryptedHandshake
                 case 21: collecting = recordLength == 2
                 case 20: collecting = recordLength >= 1 && recordLength <= 16
-                case 23: collecting = decryptor != nil
+                case 23: collecting = decryptor != nil || awaitingKeys != nil
                 default: collecting = false
                 }
                 if collecting { recordBody.removeAll(keepingCapacity: true) }
@@ -279,8 +284,8 @@ public struct TLSRecordStream: Sendable {
                 events.append(TLSEvent(.encryptedHandshake(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
             }
         case 23:
-            if collecting && decryptor != nil {
-                openProtected(first: first, frame: frame, time: time, events: &events)
+            if collecting && (decryptor != nil || awaitingKeys != nil) {
+                protectedRecord(first: first, frame: frame, time: time, events: &events)
             } else {
                 events.append(TLSEvent(.applicationData(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
             }
