@@ -1,12 +1,26 @@
+import Dispatch
 import WireCore
 import X509Inspect
 import Diagnosis
 import Reports
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Runs the analysis over several inputs into one renderer.
+///
+/// Whatever `jobs` is, the renderer sees exactly the connections of a serial run, in the same order
+/// (input by input, each input's connections as they finished), so every format's output is
+/// byte-identical to `--jobs 1`:
+/// - one input, or `jobs` 1: the packets are read on the calling thread and, on a machine with more
+///   than one core, the renderer works on its own thread one batch behind (JSON text building then
+///   overlaps packet reading);
+/// - several inputs with `jobs` > 1: up to `jobs` inputs are analysed at once on worker threads; the
+///   calling thread renders the first unfinished input's connections as they come and buffers the
+///   others'. Each input's buffer is bounded (`bufferBudget` bytes, estimated): a worker that fills
+///   it waits until its input is the one being rendered, so memory stays bounded whatever the inputs.
 public enum AnalysisRunner {
     public struct Outcome: Sendable {
         public var inputErrors = 0
@@ -14,28 +28,268 @@ public enum AnalysisRunner {
         public var connections = 0
     }
 
+    /// Bytes of analysed connections one input may hold while it waits for its turn to be rendered.
+    public static let bufferBudget = 32 << 20
+
     public static func run(files: [String], options: AnalysisOptions, jobs: Int, renderer: ReportRenderer,
                            progress: Bool, onInputError: (String) -> Void) -> Outcome {
+        let workers = min(max(jobs, 1), files.count)
+        if workers > 1 {
+            return runParallel(files: files, options: options, workers: workers, budget: bufferBudget,
+                               renderer: renderer, progress: progress, onInputError: onInputError)
+        }
         let cache = CertificateCache()
         var outcome = Outcome()
         var results: [InputResult] = []
         renderer.begin()
+        let stage = RenderStage(renderer: renderer, threaded: processorCount > 1)
         let meter = ProgressMeter(enabled: progress)
         for (index, path) in files.enumerated() {
             let analysis = CaptureAnalysis(options: options, cache: cache)
             meter.begin(path)
             let r = analysis.run(path: path, input: index, onConnection: { ac in
-                outcome.connections += 1
-                if let s = ac.highestSeverity { outcome.worstSeverity = max(outcome.worstSeverity ?? s, s) }
-                renderer.connection(ac)
+                outcome.count(ac)
+                stage.submit(ac)
             }, progress: progress ? { meter.update(frames: $0) } : nil)
             meter.end()
-            if let e = r.error { outcome.inputErrors += 1; onInputError(e.description) }
-            if let p = r.info?.readProblem { onInputError("\(r.path): \(p)") }
-            for f in r.findings { outcome.worstSeverity = max(outcome.worstSeverity ?? f.severity, f.severity) }
+            stage.flush()
+            outcome.finished(r, onInputError: onInputError)
             results.append(r)
         }
+        stage.finish()
         renderer.finish(inputs: results)
         return outcome
     }
+
+    // MARK: - Several inputs at once
+
+    static func runParallel(files: [String], options: AnalysisOptions, workers: Int, budget: Int,
+                            renderer: ReportRenderer, progress: Bool, onInputError: (String) -> Void) -> Outcome {
+        let cache = CertificateCache()   // thread-safe; summaries depend only on the DER, so sharing changes no output
+        let board = InputBoard(count: files.count, budget: budget)
+        let group = DispatchGroup()
+        for _ in 0..<workers {
+            DispatchQueue.global().async(group: group) {
+                while let index = board.claimNextInput() {
+                    let analysis = CaptureAnalysis(options: options, cache: cache)
+                    var pending: [AnalyzedConnection] = []
+                    var pendingBytes = 0
+                    let r = analysis.run(path: files[index], input: index, onConnection: { ac in
+                        pending.append(ac)
+                        pendingBytes += estimatedBytes(ac)
+                        if pending.count >= RenderStage.batchSize {
+                            board.put(pending, bytes: pendingBytes, input: index)
+                            pending.removeAll(keepingCapacity: true)
+                            pendingBytes = 0
+                        }
+                    }, progress: { board.setFrames($0, input: index) })
+                    board.put(pending, bytes: pendingBytes, input: index)
+                    board.finish(index, result: r)
+                }
+            }
+        }
+
+        var outcome = Outcome()
+        var results: [InputResult] = []
+        renderer.begin()
+        let meter = ProgressMeter(enabled: progress)
+        for (index, path) in files.enumerated() {
+            meter.begin(path)
+            while true {
+                let (batch, frames, result) = board.take(input: index)
+                for ac in batch {
+                    outcome.count(ac)
+                    renderer.connection(ac)
+                }
+                if progress { meter.update(frames: frames) }
+                if let r = result {
+                    meter.end()
+                    outcome.finished(r, onInputError: onInputError)
+                    results.append(r)
+                    break
+                }
+            }
+        }
+        group.wait()
+        renderer.finish(inputs: results)
+        return outcome
+    }
+
+    /// A rough size of an analysed connection in memory, for the buffer budget: the certificates and
+    /// hello extensions it carries dominate; the rest is a few kilobytes of fields and transcript.
+    static func estimatedBytes(_ ac: AnalyzedConnection) -> Int {
+        let c = ac.connection
+        var n = 4096 + c.transcript.count * 96 + c.anomalies.count * 160 + ac.findings.count * 1024
+        if let ch = c.tls.clientHello?.value {
+            n += ch.cipherSuites.count * 8
+            for e in ch.extensions { n += e.data.count + 48 }
+        }
+        for chain in [ac.serverChain, ac.clientChain] {
+            guard let chain else { continue }
+            for cert in chain.certificates { n += cert.der.count + 2048 }
+        }
+        return n
+    }
+
+    static var processorCount: Int {
+        #if canImport(Glibc) || canImport(Darwin)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+}
+
+extension AnalysisRunner.Outcome {
+    mutating func count(_ ac: AnalyzedConnection) {
+        connections += 1
+        if let s = ac.highestSeverity { worstSeverity = max(worstSeverity ?? s, s) }
+    }
+
+    mutating func finished(_ r: InputResult, onInputError: (String) -> Void) {
+        if let e = r.error { inputErrors += 1; onInputError(e.description) }
+        if let p = r.info?.readProblem { onInputError("\(r.path): \(p)") }
+        for f in r.findings { worstSeverity = max(worstSeverity ?? f.severity, f.severity) }
+    }
+}
+
+/// Feeds the renderer on its own serial queue, batch by batch and in order, so rendering overlaps
+/// the packet work of the calling thread. At most `maxBatchesInFlight` batches wait: memory stays
+/// bounded when rendering is the slower side. Without a thread (one core) it renders in place.
+/// The renderer is used by one thread at a time: only the queue touches it between `begin` (called
+/// before the stage exists) and `finish` (which waits for the queue to drain).
+final class RenderStage: @unchecked Sendable {
+    static let batchSize = 32
+    static let maxBatchesInFlight = 8
+
+    private let renderer: ReportRenderer
+    private let queue: DispatchQueue?
+    private let slots = DispatchSemaphore(value: RenderStage.maxBatchesInFlight)
+    private var batch: [AnalyzedConnection] = []
+
+    init(renderer: ReportRenderer, threaded: Bool) {
+        self.renderer = renderer
+        self.queue = threaded ? DispatchQueue(label: "tlsdiag.render") : nil
+        batch.reserveCapacity(Self.batchSize)
+    }
+
+    func submit(_ ac: AnalyzedConnection) {
+        guard queue != nil else { renderer.connection(ac); return }
+        batch.append(ac)
+        if batch.count >= Self.batchSize { flush() }
+    }
+
+    /// Hands over what is batched (end of an input: its last connections are not held back).
+    func flush() {
+        guard let queue, !batch.isEmpty else { return }
+        let b = batch
+        batch.removeAll(keepingCapacity: true)
+        slots.wait()
+        queue.async { [self] in
+            for ac in b { renderer.connection(ac) }
+            slots.signal()
+        }
+    }
+
+    /// Every connection rendered: the renderer may be finished by the caller.
+    func finish() {
+        flush()
+        queue?.sync {}
+    }
+}
+
+/// What the workers of a parallel run hand to the rendering thread, per input, under one lock.
+final class InputBoard: @unchecked Sendable {   // all mutable state is behind `monitor`
+    private struct Slot {
+        var items: [AnalyzedConnection] = []
+        var bytes = 0
+        var frames = 0
+        var result: InputResult?
+    }
+
+    private let monitor = Monitor()
+    private var slots: [Slot]
+    private var nextInput = 0
+    private let budget: Int
+
+    init(count: Int, budget: Int) {
+        slots = Array(repeating: Slot(), count: count)
+        self.budget = budget
+    }
+
+    /// The next input nobody analyses yet, in input order (so the one being rendered is always in work).
+    func claimNextInput() -> Int? {
+        monitor.locked {
+            guard nextInput < slots.count else { return nil }
+            nextInput += 1
+            return nextInput - 1
+        }
+    }
+
+    /// Adds analysed connections; waits while this input's buffer is over budget (until the
+    /// rendering thread takes them, which it does only once it reaches this input).
+    func put(_ items: [AnalyzedConnection], bytes: Int, input: Int) {
+        guard !items.isEmpty else { return }
+        monitor.locked {
+            slots[input].items.append(contentsOf: items)
+            slots[input].bytes += bytes
+            monitor.broadcast()
+            while slots[input].bytes > budget { monitor.wait() }
+        }
+    }
+
+    func setFrames(_ frames: Int, input: Int) {
+        monitor.locked { slots[input].frames = frames }
+    }
+
+    func finish(_ input: Int, result: InputResult) {
+        monitor.locked {
+            slots[input].result = result
+            monitor.broadcast()
+        }
+    }
+
+    /// Waits for connections of `input` or its end; returns what is there. `result` is set once the
+    /// input is over and every one of its connections has been returned.
+    func take(input: Int) -> (items: [AnalyzedConnection], frames: Int, result: InputResult?) {
+        monitor.locked {
+            while slots[input].items.isEmpty && slots[input].result == nil { monitor.wait() }
+            let items = slots[input].items
+            slots[input].items = []
+            slots[input].bytes = 0
+            monitor.broadcast()
+            let result = slots[input].result
+            if result != nil { slots[input].result = nil }
+            return (items, slots[input].frames, result)
+        }
+    }
+}
+
+/// A mutex with one condition variable (pthreads: no Foundation in this module).
+final class Monitor: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Only inside `locked`.
+    func wait() { pthread_cond_wait(condition, mutex) }
+    /// Only inside `locked`.
+    func broadcast() { pthread_cond_broadcast(condition) }
 }
