@@ -24,6 +24,7 @@ let package = Package(
         .executableTarget(name: "FuzzCaptureReader", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "FuzzPacketDecoder", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "FuzzTLSStream", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "FuzzTCPStream", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "FuzzPipeline", dependencies: ["FuzzSupport"]),
     ]

@@ -6,6 +6,8 @@
   FuzzPacketDecoder                single frames of every link type: [link selector][0 0][frame]
   FuzzTLSStream                    each direction's TCP stream (tshark 'follow,tcp,raw'), whole and
                                    split at record boundaries, and every handshake message body
+  FuzzTCPStream                    the TCP segments of the small Ethernet/IPv4 captures, as
+                                   [flags][conn][seq][ack][len][cut][payload] records
   FuzzCertificate                  DER of every certificate in captures/pki, alone and as chains
 
 Run from anywhere: python3 fuzz/make-seeds.py (needs tshark and openssl). Seeds are small (< 8 KB
@@ -50,6 +52,35 @@ def classic_pcap_frames(path):
         frames.append((b[off + 16:off + 16 + incl], orig))
         off += 16 + incl
     return link, frames
+
+
+def tcp_segments(link, frames):
+    """The FuzzTCPStream encoding of an Ethernet/IPv4 capture's TCP segments (None if it has others)."""
+    if link != 1:
+        return None
+    out, client, conns = bytearray(), None, {}
+    for frame, orig in frames:
+        if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        total = struct.unpack(">H", frame[16:18])[0]
+        t = 14 + ihl
+        if len(frame) < t + 20:
+            continue
+        src = (frame[26:30], frame[t:t + 2])
+        dst = (frame[30:34], frame[t + 2:t + 4])
+        key = frozenset([src, dst])
+        if key not in conns:
+            conns[key] = (len(conns) & 3, src)
+        idx, first = conns[key]
+        off = (frame[t + 12] >> 4) * 4
+        payload = frame[t + off:14 + total]
+        cut = max(0, min(255, (14 + total) - len(frame)))
+        flags = frame[t + 13] & 0x3F
+        if src != first:
+            flags |= 0x40
+        out += bytes([flags, idx]) + frame[t + 4:t + 12] + struct.pack(">HB", len(payload), cut) + payload
+    return bytes(out) if out else None
 
 
 def tcp_streams(path):
@@ -112,6 +143,9 @@ def main():
                 seen_links[link] = seen_links.get(link, 0) + 1
         if size > WHOLE_FILE_LIMIT:
             continue
+        segs = tcp_segments(link, frames)
+        if segs:
+            put("FuzzTCPStream", segs, tag)
         for i, (a, b) in enumerate(tcp_streams(path)):
             for side, s in (("c", a), ("s", b)):
                 if not s:

@@ -19,7 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-ALL=(FuzzCaptureReader FuzzPacketDecoder FuzzTLSStream FuzzCertificate FuzzPipeline)
+ALL=(FuzzCaptureReader FuzzPacketDecoder FuzzTCPStream FuzzTLSStream FuzzCertificate FuzzPipeline)
 SECONDS_EACH=60
 CI=0; ASAN=0; CONFIG=debug; REPLAY_ONLY=0
 RSS_MB=${FUZZ_RSS_MB:-2048}
@@ -72,7 +72,7 @@ for f in "${FUZZERS[@]}"; do
     [ $REPLAY_ONLY = 1 ] && continue
 
     max_len=4096
-    case $f in FuzzCaptureReader|FuzzPipeline|FuzzTLSStream) max_len=16384 ;; esac
+    case $f in FuzzCaptureReader|FuzzPipeline|FuzzTLSStream|FuzzTCPStream) max_len=16384 ;; esac
     echo "== $f: ${SECONDS_EACH} s"
     "$BIN/$f" -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" \
         -max_len=$max_len -print_final_stats=1 -artifact_prefix="$art/" "$out" "$seeds" > "$log" 2>&1
