@@ -221,6 +221,10 @@ public struct DeviceGrouper: Sendable {
     public private(set) var devices: [DeviceSummary] = []
     /// Bound on connections kept per device (the counts stay exact through `DeviceSummary.parts` only up to it).
     public var limitPerDevice = 100_000
+    /// Bound on devices listed: a SYN flood from a million sources made a million devices (1.8 GB for the
+    /// terminal report). Connections of further devices are only counted, in `unlistedConnections`.
+    public var maxDevices = 2_000
+    public private(set) var unlistedConnections = 0
 
     public init() {}
 
@@ -228,6 +232,8 @@ public struct DeviceGrouper: Sendable {
         let key = d.clientIP + "|" + (d.clientMAC ?? "")
         if let i = index[key] {
             if devices[i].connections.count < limitPerDevice { devices[i].connections.append(d) }
+        } else if devices.count >= maxDevices {
+            unlistedConnections += 1
         } else {
             index[key] = devices.count
             devices.append(DeviceSummary(ip: d.clientIP, mac: d.clientMAC, vendor: d.vendor, connections: [d]))
@@ -239,6 +245,12 @@ public struct DeviceGrouper: Sendable {
         devices.enumerated().sorted { a, b in
             a.element.status != b.element.status ? a.element.status > b.element.status : a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// The line a report ends its device list with when devices were left out, or nil.
+    public var unlistedNote: String? {
+        unlistedConnections == 0 ? nil
+            : "… \(unlistedConnections) more connection\(unlistedConnections == 1 ? "" : "s") from further devices not grouped (only the first \(maxDevices) devices are listed; --format json has every connection)"
     }
 }
 

@@ -124,6 +124,7 @@ public final class HTMLReport: ReportRenderer {
             }
             s += "</ul></div>\n"
         }
+        if let note = devices.unlistedNote { s += "<p class=\"dim\">" + H.text(note) + "</p>\n" }
         s += "</section>\n"
 
         // Table

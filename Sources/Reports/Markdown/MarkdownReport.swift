@@ -94,6 +94,7 @@ public final class MarkdownReport: ReportRenderer {
                 s += "  - **" + statusWord(p.status) + "** " + E.inline(p.line) + "\n"
             }
         }
+        if let note = devices.unlistedNote { s += "\n" + E.inline(note) + "\n" }
         s += "\n## Connections\n\n"
         s += "| # | Client | Server | SNI | Version | Cipher | Outcome | Root cause |\n"
         s += "|--:|---|---|---|---|---|---|---|\n"

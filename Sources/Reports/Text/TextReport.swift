@@ -118,6 +118,7 @@ public final class TextReport: ReportRenderer {
                 s += wrap(v(p.line), indent: "          ", first: "    " + statusTag(p.status) + "  ")
             }
         }
+        if let note = devices.unlistedNote { s += "  " + note + "\n" }
         return s
     }
 
