@@ -52,7 +52,7 @@ check() {
 
 N_SYN=$(python3 -c "print(int(1_000_000 * $SCALE))")
 N_HELLO=$(python3 -c "print(int(50_000 * $SCALE))")
-check syn_flood min_connections="$N_SYN" $( [ "$N_SYN" -gt 100000 ] && echo finished_by_limit )
+check syn_flood min_connections="$N_SYN" $( [ "$N_SYN" -gt 50000 ] && echo finished_by_limit )
 check hello_flood min_connections="$N_HELLO"
 check garbage_stream min_connections=1
 check malformed_records min_connections=1 anomaly_limit
