@@ -136,7 +136,7 @@ public final class ConnectionTracker {
         let dir = seg.source == d.endpoints[0] ? 0 : 1
         d.lastFrame = frame
         d.lastTime = time
-        d.sawDirection[dir] = true
+        if !d.sawDirection[dir] { d.sawDirection[dir] = true }
         if d.macs[dir] == nil, let m = seg.sourceMAC { d.macs[dir] = m }
         if d.vlanIDs.isEmpty {
             if let o = seg.vlanIDs.outer { d.vlanIDs.append(o) }
@@ -166,7 +166,7 @@ public final class ConnectionTracker {
 
         // Payload into this direction's reassembler, then into its record stream.
         if !seg.payload.isEmpty || flags.contains(.syn) || flags.contains(.fin) {
-            let before = d.reassembler[dir].nextSequence
+            let before = seg.missingPayload > 0 ? d.reassembler[dir].nextSequence : nil
             d.reassembler[dir].segment(sequence: seg.sequence, flags: flags, payload: seg.payload, frame: frame, time: time) { ev in
                 self.deliver(ev, to: d, dir: dir)
             }
@@ -179,7 +179,9 @@ public final class ConnectionTracker {
                 }
             }
         }
-        if flags.contains(.ack) {
+        // Only a direction holding out-of-order data can learn anything from the peer's ACK; asking
+        // first skips a mutating call (and its exclusivity check) on nearly every segment.
+        if flags.contains(.ack) && d.reassembler[1 - dir].hasBufferedData {
             d.reassembler[1 - dir].peerAcknowledged(seg.acknowledgement, frame: frame, time: time) { ev in
                 self.deliver(ev, to: d, dir: 1 - dir)
             }
@@ -202,10 +204,13 @@ public final class ConnectionTracker {
     private func deliver(_ ev: StreamEvent, to d: FlowData, dir: Int) {
         switch ev {
         case .data(let bytes, let frame, let time):
-            events.removeAll(keepingCapacity: true)
+            // Most segments produce no event (bytes inside a record being skipped): emptying an already
+            // empty array still costs a call per segment.
+            if !events.isEmpty { events.removeAll(keepingCapacity: true) }
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
             for e in events { d.apply(e, dir: dir) }
-            d.retryAwaitingKeys(dir: 1 - dir)
+            // Only a key log puts a stream in wait for keys; without one the check is skipped per segment.
+            if limits.keySource != nil { d.retryAwaitingKeys(dir: 1 - dir) }
         case .gap(let bytes, let frame, let time):
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
             if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }
