@@ -54,13 +54,18 @@ public final class PcapFileReader {
         let link = info.linkTypes.first ?? .ethernet
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
+        // The frame count and last timestamp are kept in locals and stored once at the end: they are
+        // properties of this class, and writing them per frame costs an exclusivity check each time.
+        var lastTime = info.lastTime
+        var frameNumber = self.frameNumber
+        defer { info.lastTime = lastTime; self.frameNumber = frameNumber }
         while true {
             let rc = pcap_next_ex(h, &header, &data)
             if rc == 1, let hdr = header, let d = data {
                 frameNumber += 1
                 let ts = Timestamp(seconds: Int64(hdr.pointee.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: hdr.pointee.ts.tv_usec))
-                if info.firstTime == nil { info.firstTime = ts }
-                info.lastTime = ts
+                if lastTime == nil { info.firstTime = ts }
+                lastTime = ts
                 let frame = CapturedFrame(number: frameNumber, timestamp: ts, linkType: link,
                                           bytes: UnsafeRawBufferPointer(start: d, count: Int(hdr.pointee.caplen)),
                                           originalLength: Int(hdr.pointee.len))
