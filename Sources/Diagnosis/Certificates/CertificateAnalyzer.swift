@@ -1,6 +1,11 @@
 import WireCore
 import Connections
 import X509Inspect
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The trust stores the peers have, as the engineer names them.
 public struct TrustConfiguration: Sendable {
@@ -30,6 +35,18 @@ public final class CertificateAnalyzer {
     let cache: CertificateCache
     private var verdicts: [String: ChainVerdict] = [:]
     private var hostnames: [String: Bool] = [:]
+    /// Chains already seen in this input, by their exact bytes: a repeated chain (20,000 connections to a
+    /// few servers) costs one hash of a sample of its bytes and one compare, instead of a cache lookup
+    /// (hash, lock, copy) per certificate and a verdict key built from fingerprints each time.
+    private var chains: [DERSequence: KnownChain] = [:]
+    /// RFC 4514 text of the acceptable-CA names of CertificateRequests, by DER (a few distinct names).
+    private var caNames: [DERSequence: String?] = [:]
+
+    private struct KnownChain {
+        var sent: [SentCertificate]
+        /// The fingerprint part of the verdict key ("sha256,sha256," or "x<length>," when undecodable).
+        var key: String
+    }
 
     public init(trust: TrustConfiguration, cache: CertificateCache) {
         self.trust = trust
@@ -62,7 +79,13 @@ public final class CertificateAnalyzer {
             if let leaf = r.leaf { r.certificateMAC = DeviceIdentity.macAddress(in: leaf) }
             if let m = c.clientMAC, !m.isZero { r.frameMAC = MACAddress(bytes: m.bytes) }
             if let cr = c.tls.certificateRequest?.value, !cr.certificateAuthorities.isEmpty {
-                let names = cr.certificateAuthorities.compactMap { DistinguishedName.rfc4514(der: $0) }
+                let names = cr.certificateAuthorities.compactMap { der -> String? in
+                    let k = DERSequence([der])
+                    if let known = caNames[k] { return known }
+                    let text = DistinguishedName.rfc4514(der: der)
+                    if caNames.count < 1_000 { caNames[k] = text }
+                    return text
+                }
                 r.acceptableCANames = names
                 r.acceptableCAMatch = DistinguishedName.chainMentions(issuerNames: names, chain: r.certificates.compactMap(\.summary))
             }
@@ -73,6 +96,24 @@ public final class CertificateAnalyzer {
 
     private func report(_ ders: [[UInt8]], sender: Side, frame: Int, store: TrustStore?, purpose: ChainPurpose,
                         at: Timestamp) -> ChainReport {
+        let known = knownChain(ders)
+        let key = known.key + "|" + (store?.label ?? "-") + "|" + purpose.rawValue + "|" + String(at.seconds / 3600)
+        let verdict: ChainVerdict
+        if let v = verdicts[key] {
+            verdict = v
+        } else {
+            verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
+            if verdicts.count < 10_000 { verdicts[key] = verdict }
+        }
+        return ChainReport(sender: sender, frame: frame, certificates: known.sent, verdict: verdict, judgedAt: at,
+                           hostnameChecked: nil, hostnameSource: nil, hostnameMatches: nil, certificateMAC: nil,
+                           frameMAC: nil, acceptableCAMatch: nil, acceptableCANames: [])
+    }
+
+    /// The chain's certificates, decoded once per distinct chain (through the shared cache).
+    private func knownChain(_ ders: [[UInt8]]) -> KnownChain {
+        let k = DERSequence(ders)
+        if let hit = chains[k] { return hit }
         var sent: [SentCertificate] = []
         var key = ""
         for der in ders {
@@ -86,16 +127,39 @@ public final class CertificateAnalyzer {
             }
             key += ","
         }
-        key += "|\(store?.label ?? "-")|\(purpose)|\(at.seconds / 3600)"
-        let verdict: ChainVerdict
-        if let v = verdicts[key] {
-            verdict = v
-        } else {
-            verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
-            if verdicts.count < 10_000 { verdicts[key] = verdict }
+        let known = KnownChain(sent: sent, key: key)
+        if chains.count < 2_000 { chains[k] = known }
+        return known
+    }
+}
+
+/// DER byte strings as a dictionary key: equal only when every byte is equal; hashed on a sample
+/// (lengths, the first and last 32 bytes of each: certificates differ in their signatures at the
+/// end), so a lookup does not hash kilobytes.
+struct DERSequence: Hashable {
+    let items: [[UInt8]]
+    init(_ items: [[UInt8]]) { self.items = items }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(items.count)
+        for d in items {
+            hasher.combine(d.count)
+            d.withUnsafeBytes { b in
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(32)))
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: b.suffix(32)))
+            }
         }
-        return ChainReport(sender: sender, frame: frame, certificates: sent, verdict: verdict, judgedAt: at,
-                           hostnameChecked: nil, hostnameSource: nil, hostnameMatches: nil, certificateMAC: nil,
-                           frameMAC: nil, acceptableCAMatch: nil, acceptableCANames: [])
+    }
+
+    static func == (a: DERSequence, b: DERSequence) -> Bool {
+        guard a.items.count == b.items.count else { return false }
+        for (x, y) in zip(a.items, b.items) {
+            guard x.count == y.count else { return false }
+            let same = x.withUnsafeBytes { p in y.withUnsafeBytes { q in
+                p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0   // non-empty: both have storage
+            } }
+            if !same { return false }
+        }
+        return true
     }
 }
