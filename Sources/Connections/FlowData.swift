@@ -9,7 +9,7 @@ final class FlowData {
     let id: Int
     let input: Int
     let endpoints: [Endpoint]
-    var macs: [EthernetAddress?] = [nil, nil]
+    let macs = PerDirection<EthernetAddress?>(nil, nil)
     var vlanIDs: [UInt16] = []
     let startTime: Timestamp
     let firstFrame: Int
@@ -17,17 +17,19 @@ final class FlowData {
     var lastTime: Timestamp
     let limits: TrackerLimits
 
-    var reassembler: [TCPReassembler]
-    var streams: [TLSRecordStream]
-    var sawDirection = [false, false]
-    var dirStats = [DirectionStats(), DirectionStats()]
+    // Per-direction state touched by every segment lives in flow-owned storage (`PerDirection`):
+    // mutated in place with no exclusivity check or copy-on-write test per access.
+    let reassembler: PerDirection<TCPReassembler>
+    let streams: PerDirection<TLSRecordStream>
+    let sawDirection = PerDirection(false, false)
+    let dirStats = PerDirection(DirectionStats(), DirectionStats())
 
     var syn: RawSignal?
     var synAck: RawSignal?
     var synCount = 0
     var rsts: [RawSignal] = []
     var fins: [RawSignal] = []
-    var finDirs = [false, false]
+    let finDirs = PerDirection(false, false)
     var closedAt: Timestamp?
     var gaps: [RawGap] = []
     var endReasonOverride: String?
@@ -58,9 +60,9 @@ final class FlowData {
     var newSessionTickets = 0
     var alerts: [RawAlert] = []
     var records: [RawRecord] = []
-    var appDataRecords = [0, 0]
-    var appDataBytes = [0, 0]
-    var firstAppData: [Located<Int>?] = [nil, nil]
+    let appDataRecords = PerDirection(0, 0)
+    let appDataBytes = PerDirection(0, 0)
+    let firstAppData = PerDirection<Located<Int>?>(nil, nil)
     var heartbeats = 0
     var malformed: [Located<String>] = []
     var plaintext: [Located<[UInt8]>?] = [nil, nil]
@@ -79,16 +81,30 @@ final class FlowData {
         self.lastFrame = frame
         self.lastTime = time
         self.limits = limits
-        self.reassembler = [TCPReassembler(limits: limits.reassembly), TCPReassembler(limits: limits.reassembly)]
-        self.streams = [TLSRecordStream(limits: limits.tlsStream), TLSRecordStream(limits: limits.tlsStream)]
+        self.reassembler = PerDirection(TCPReassembler(limits: limits.reassembly), TCPReassembler(limits: limits.reassembly))
+        self.streams = PerDirection(TLSRecordStream(limits: limits.tlsStream), TLSRecordStream(limits: limits.tlsStream))
+    }
+
+    deinit {
+        macs.release(); reassembler.release(); streams.release(); sawDirection.release(); dirStats.release()
+        finDirs.release(); appDataRecords.release(); appDataBytes.release(); firstAppData.release()
     }
 
     /// Stronger evidence of who is the client overrides weaker: SYN > SYN-ACK > ClientHello > ServerHello.
     func decideRole(clientDir dir: Int, basis: RoleBasis) {
-        let rank: [RoleBasis: Int] = [.syn: 4, .synAck: 3, .clientHello: 2, .serverHello: 1, .port: 0]
-        if let current = roleBasis, rank[current]! >= rank[basis]! { return }
+        if let current = roleBasis, Self.rank(current) >= Self.rank(basis) { return }
         clientDir = dir
         roleBasis = basis
+    }
+
+    private static func rank(_ basis: RoleBasis) -> Int {
+        switch basis {
+        case .syn: return 4
+        case .synAck: return 3
+        case .clientHello: return 2
+        case .serverHello: return 1
+        case .port: return 0
+        }
     }
 
     func entry(_ frame: Int, _ time: Timestamp, _ dir: Int, _ event: TranscriptEntry.Event) {
@@ -256,5 +272,41 @@ final class FlowData {
         default:
             break
         }
+    }
+}
+
+/// Two values, one per direction, in storage that belongs to one `FlowData` (allocated in its init,
+/// released in its deinit). Subscripting reads or mutates the element in place through a pointer:
+/// unlike a `[T]` property of a class it costs no dynamic exclusivity check, no uniqueness test and
+/// no copy per access, which matters on the per-segment path. Only its FlowData may hold it, and
+/// only the tracker's thread touches a flow; the direction must be 0 or 1, as array indices were.
+struct PerDirection<Element> {
+    private let base: UnsafeMutablePointer<Element>
+
+    init(_ first: Element, _ second: Element) {
+        base = .allocate(capacity: 2)
+        base.initialize(to: first)
+        (base + 1).initialize(to: second)
+    }
+
+    subscript(dir: Int) -> Element {
+        get {
+            precondition(dir == 0 || dir == 1, "direction \(dir)")
+            return base[dir]
+        }
+        nonmutating _modify {
+            precondition(dir == 0 || dir == 1, "direction \(dir)")
+            yield &base[dir]
+        }
+        nonmutating set {
+            precondition(dir == 0 || dir == 1, "direction \(dir)")
+            base[dir] = newValue
+        }
+    }
+
+    /// Ends the storage's life (FlowData.deinit only).
+    func release() {
+        base.deinitialize(count: 2)
+        base.deallocate()
     }
 }
