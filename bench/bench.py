@@ -141,10 +141,22 @@ def main():
     ap.add_argument("--binary", help="benchmark this tlsdiag binary instead of building one")
     ap.add_argument("--jobs", type=int, default=1, help="pass --jobs N to tlsdiag")
     ap.add_argument("--no-check", action="store_true", help="skip the truth check of tlsdiag's JSON")
+    ap.add_argument("--truth-only", action="store_true",
+                    help="no timing: generate the capture, analyse it once, check it against the truth file")
     args = ap.parse_args()
 
     pcap, truth, certs = generate(args.size)
     tlsdiag = build(args)
+    if args.truth_only:
+        out_json = os.path.join(OUT, args.size + ".json")
+        cmd = [tlsdiag, "analyze", pcap, "--format", "json", "-o", out_json]
+        if args.jobs != 1:
+            cmd += ["--jobs", str(args.jobs)]
+        rc = subprocess.run(cmd).returncode
+        if rc not in (0, 1):
+            raise SystemExit("tlsdiag failed (%d)" % rc)
+        raise SystemExit(subprocess.run([sys.executable, os.path.join(HERE, "check_truth.py"), out_json, truth,
+                                         "--certs", certs]).returncode)
     floor = build_floor()
     mb = os.path.getsize(pcap) / 1e6
     out_json = os.path.join(OUT, args.size + ".json")
