@@ -41,8 +41,11 @@ done
 
 SAN=fuzzer; SCRATCH=.build-fuzz
 if [ $ASAN = 1 ]; then SAN=fuzzer,address; SCRATCH=.build-fuzz-asan; fi
-echo "== building fuzzers ($CONFIG, -sanitize=$SAN)"
-( cd Fuzz && swift build -c $CONFIG -Xswiftc -sanitize=$SAN --scratch-path $SCRATCH 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v "^\[" ) 
+build() {
+    echo "== building fuzzers ($CONFIG, -sanitize=$SAN)"
+    ( cd Fuzz && swift build -c $CONFIG -Xswiftc -sanitize=$SAN --scratch-path $SCRATCH 2>&1 | grep -E "error|warning: unre|Build complete" )
+}
+build
 BIN="$ROOT/Fuzz/$SCRATCH/$CONFIG"
 for f in "${FUZZERS[@]}"; do
     [ -x "$BIN/$f" ] || { echo "fuzz.sh: $BIN/$f was not built" >&2; exit 1; }
@@ -52,6 +55,15 @@ done
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 
+# An incremental build across the path dependency once linked modules compiled against an older
+# layout of a struct another engineer had just changed: every fuzzer then "crashed" on the empty
+# input. Every fuzzer must pass the empty input; if one does not, rebuild from clean once.
+sane() { for f in "${FUZZERS[@]}"; do "$BIN/$f" /dev/null >/dev/null 2>&1 || return 1; done; }
+if ! sane; then
+    echo "== a fuzzer fails on the empty input: rebuilding Fuzz/$SCRATCH from clean"
+    rm -rf "Fuzz/$SCRATCH"
+    build
+fi
 status=0
 summary=()
 for f in "${FUZZERS[@]}"; do
