@@ -25,6 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "out")
 SHARED = os.environ.get("SHARED_BENCH", os.path.normpath(os.path.join(REPO, "..", "shared", "bench")))
+# CI clones only this repository: a copy of the shared generator is kept in bench/vendor (the shared
+# one wins when present; bench/vendor/README.md says how to refresh the copy).
+VENDOR = os.path.join(HERE, "vendor")
 
 SIZES = {
     "small": ["--connections", "2000", "--app-bytes-per-conn", "20000", "--seed", "1"],
@@ -57,6 +60,8 @@ def generate(size):
     truth = os.path.join(OUT, size + ".truth.jsonl")
     certs = os.path.join(OUT, size + ".certs.pem")
     gen = os.path.join(SHARED, "make_capture.py")
+    if not os.path.exists(gen):
+        gen = os.path.join(VENDOR, "make_capture.py")
     have = os.path.exists(pcap) and os.path.exists(truth) and os.path.getsize(pcap) > 0
     if have and os.path.exists(certs):
         return pcap, truth, certs
