@@ -11,7 +11,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Python helpers for the report tests (JSON Schema validation, GitHub-flavoured Markdown rendering);
+# Python helpers for the report tests (JSON Schema validation, GitHub-flavoured Markdown rendering)
+# and the benchmark generator (cryptography) used by the truth check;
 # without them those tests fall back to structural checks.
-python3 -c "import jsonschema, cmarkgfm" 2>/dev/null || python3 -m pip install --quiet jsonschema cmarkgfm >/dev/null 2>&1 \
+python3 -c "import jsonschema, cmarkgfm, cryptography" 2>/dev/null || python3 -m pip install --quiet jsonschema cmarkgfm cryptography >/dev/null 2>&1 \
   || echo "setup: could not install jsonschema/cmarkgfm; schema tests fall back to structural checks" >&2
