@@ -26,7 +26,7 @@ RSS_MB=${FUZZ_RSS_MB:-2048}
 FUZZERS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --ci) CI=1; SECONDS_EACH=${FUZZ_CI_SECONDS:-25} ;;
+        --ci) CI=1; SECONDS_EACH=${FUZZ_CI_SECONDS:-20} ;;
         -t|--time) SECONDS_EACH=$2; shift ;;
         --asan) ASAN=1 ;;
         --release) CONFIG=release ;;
@@ -75,7 +75,7 @@ for f in "${FUZZERS[@]}"; do
     reg="fuzz/regressions/$f"
     if [ -d "$reg" ] && [ -n "$(ls -A "$reg" 2>/dev/null)" ]; then
         if ! "$BIN/$f" -timeout=1 -rss_limit_mb="$RSS_MB" "$reg"/* > "fuzz/out/$f.replay.log" 2>&1; then
-            echo "!! $f: a committed regression input fails again (fuzz/out/$f.replay.log)"
+            echo "!! $f: a committed regression input fails again: $(sed -n 's/^Running: //p' "fuzz/out/$f.replay.log" | tail -1) (fuzz/out/$f.replay.log)"
             status=1
         else
             echo "== $f: $(ls "$reg" | wc -l) regression inputs replayed"
@@ -89,20 +89,43 @@ for f in "${FUZZERS[@]}"; do
     "$BIN/$f" -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" \
         -max_len=$max_len -print_final_stats=1 -artifact_prefix="$art/" "$out" "$seeds" > "$log" 2>&1
     rc=$?
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    line=$(printf '%-18s %10s runs %8s exec/s  peak %5s MB' "$f" "${runs:-?}" "${rate:-?}" "${rss:-?}")
+    # libFuzzer's closing lines: "Done N runs in S second(s)" and, with -print_final_stats=1,
+    # "stat::number_of_executed_units: N" / "stat::average_exec_per_sec: R" (also printed after a
+    # crash, timeout or out-of-memory). The last status line ("#N DONE cov: C ft: F corp: U/SIZE")
+    # gives coverage and corpus size.
+    runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+    rss=$(sed -n 's/^stat::peak_rss_mb: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+    done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)
+    if [ -n "$done_line" ]; then
+        read -r _ druns _ _ dsecs _ <<< "$done_line"
+        runs=${runs:-$druns}
+        [ -z "$rate" ] && [ "$dsecs" -gt 0 ] && rate=$((druns / dsecs))
+    fi
+    status_line=$(grep -E '^#[0-9]+[[:space:]]' "$log" | grep -E 'cov: ' | tail -1)
+    cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$status_line")
+    corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[KMG]*b\).*/\1/p' <<< "$status_line")
+    line=$(printf '%-18s %10s runs in %4s s  %7s exec/s  cov %5s  corpus %-12s peak %4s MB' \
+        "$f" "${runs:-?}" "${dsecs:-?}" "${rate:-?}" "${cov:-?}" "${corp:-?}" "${rss:-?}")
     if [ $rc -ne 0 ]; then
-        line="$line  FAILED (exit $rc): $(grep -m1 -E 'ERROR: libFuzzer|deadly signal|Fatal error|==ERROR' "$log") — see $log, $art/"
+        what=crash
+        grep -q 'ERROR: libFuzzer: timeout' "$log" && what="hang (> 1 s on one input)"
+        grep -q 'ERROR: libFuzzer: out-of-memory' "$log" && what="memory blow-up (> $RSS_MB MB)"
+        input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+        line="$line
+      FAILED (exit $rc, $what): $(grep -m1 -E 'ERROR: libFuzzer|deadly signal|Fatal error|==ERROR' "$log")
+      input: ${input:-none written, see $art/}   log: $log
+      reproduce: SWIFT_BACKTRACE=enable=no $BIN/$f ${input:-<input>}   (fuzz/regressions/README.md: keep it)"
         status=1
     fi
     summary+=("$line")
     echo "   $line"
+    unset dsecs
 done
 if [ $REPLAY_ONLY = 0 ]; then
     echo
-    echo "== summary (${SECONDS_EACH} s each, $CONFIG, -sanitize=$SAN)"
+    echo "== summary (${SECONDS_EACH} s each, $CONFIG, -sanitize=$SAN, -timeout=1 -rss_limit_mb=$RSS_MB; ${SECONDS} s in fuzz.sh)"
     for l in "${summary[@]}"; do echo "   $l"; done
+    [ $status = 0 ] || echo "fuzz.sh: FAILED (see above)" >&2
 fi
 exit $status

@@ -6,5 +6,8 @@ scripts/setup.sh
 swift build --build-tests
 # Correctness at scale: a generated 200-connection capture, every handshake against the generator's truth.
 bench/truth-check.sh .build/debug/tlsdiag
+# Every libFuzzer target for FUZZ_CI_SECONDS (20 s) each: fails on a crash, a hang (> 1 s on one input)
+# or a memory blow-up (> 2 GB), and names the input that did it.
+scripts/fuzz.sh --ci
 # Last, so the test runner's own summary closes the output.
 swift test --skip-build
