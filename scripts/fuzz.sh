@@ -58,7 +58,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 # An incremental build across the path dependency once linked modules compiled against an older
 # layout of a struct another engineer had just changed: every fuzzer then "crashed" on the empty
 # input. Every fuzzer must pass the empty input; if one does not, rebuild from clean once.
-sane() { for f in "${FUZZERS[@]}"; do "$BIN/$f" /dev/null >/dev/null 2>&1 || return 1; done; }
+# (An empty regular file: libFuzzer takes /dev/null for a corpus directory that does not exist, and
+# then every run rebuilt from clean.)
+mkdir -p fuzz/out; : > fuzz/out/empty-input
+sane() { for f in "${FUZZERS[@]}"; do "$BIN/$f" fuzz/out/empty-input >/dev/null 2>&1 || return 1; done; }
 if ! sane; then
     echo "== a fuzzer fails on the empty input: rebuilding Fuzz/$SCRATCH from clean"
     rm -rf "Fuzz/$SCRATCH"
@@ -86,6 +89,7 @@ for f in "${FUZZERS[@]}"; do
     max_len=4096
     case $f in FuzzCaptureReader|FuzzPipeline|FuzzTLSStream|FuzzTCPStream) max_len=16384 ;; esac
     echo "== $f: ${SECONDS_EACH} s"
+    t0=$SECONDS
     "$BIN/$f" -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" \
         -max_len=$max_len -print_final_stats=1 -artifact_prefix="$art/" "$out" "$seeds" > "$log" 2>&1
     rc=$?
@@ -97,6 +101,7 @@ for f in "${FUZZERS[@]}"; do
     rate=$(sed -n 's/^stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$log" | tail -1)
     rss=$(sed -n 's/^stat::peak_rss_mb: *\([0-9]*\).*/\1/p' "$log" | tail -1)
     done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)
+    dsecs=$((SECONDS - t0))  # wall time, unless libFuzzer said how long it fuzzed
     if [ -n "$done_line" ]; then
         read -r _ druns _ _ dsecs _ <<< "$done_line"
         runs=${runs:-$druns}
@@ -120,7 +125,6 @@ for f in "${FUZZERS[@]}"; do
     fi
     summary+=("$line")
     echo "   $line"
-    unset dsecs
 done
 if [ $REPLAY_ONLY = 0 ]; then
     echo
