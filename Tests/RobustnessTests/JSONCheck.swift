@@ -1,8 +1,12 @@
 /// A strict RFC 8259 checker for the reports' JSON: one value, valid UTF-8 throughout, no raw
 /// control characters inside strings, only the escapes JSON defines, surrogate pairs complete.
 /// Returns nil when the document is valid, otherwise what is wrong and where.
-enum JSONCheck {
-    static func problem(in bytes: [UInt8]) -> String? {
+///
+/// One file for two packages: Fuzz/Sources/FuzzSupport/JSONCheck.swift is a symbolic link to this
+/// one (the fuzz package cannot import a test target, and a library product for a test helper
+/// would widen the package's public surface). Hence `public`.
+public enum JSONCheck {
+    public static func problem(in bytes: [UInt8]) -> String? {
         var p = Parser(b: bytes)
         do throws(Failure) {
             p.ws()
@@ -16,7 +20,7 @@ enum JSONCheck {
     }
 
     /// Each line is one JSON document (JSON Lines).
-    static func problemInLines(_ bytes: [UInt8]) -> String? {
+    public static func problemInLines(_ bytes: [UInt8]) -> String? {
         for (n, line) in bytes.split(separator: 10).enumerated() {
             if let p = problem(in: Array(line)) { return "line \(n + 1): \(p)" }
         }
