@@ -140,7 +140,9 @@ private struct ChainCheck {
     /// the first noted error is what a peer without such a callback would have stopped at.
     private func runOpenSSL(leaf: OpenSSLCertificate) -> OpenSSLRun {
         var run = OpenSSLRun()
-        let x509Store = (store?.prepared ?? OpenSSLStore.empty).ref
+        let prepared = store?.prepared ?? OpenSSLStore.empty
+        prepared.prepare(for: parsed.compactMap { $0 })
+        let x509Store = prepared.ref
         guard let untrusted = ctls_sk_X509_new_null() else { return run }
         defer { ctls_sk_X509_pop_free(untrusted) }
         for case let cert? in parsed.dropFirst() {

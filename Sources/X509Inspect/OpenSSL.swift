@@ -3,6 +3,7 @@
 import COpenSSL
 import CTLSShims
 import WireCore
+import Foundation   // NSLock only
 
 #if canImport(Glibc)
 import Glibc
@@ -71,28 +72,153 @@ final class OpenSSLCertificate: @unchecked Sendable {
     }
 }
 
-/// Owns one `X509_STORE *`, filled once and then only read (OpenSSL locks its lookups, so
-/// concurrent verifications may share it).
+/// Owns one `X509_STORE *` for a trust store, filled on demand: a certificate goes into it only when a chain
+/// being verified could reach it (its subject is the subject or the issuer of a certificate in the chain, or of
+/// an anchor already added). OpenSSL finds issuers and anchors only by subject name, so a verification sees
+/// exactly what it would see with every certificate loaded — but a run whose chains all come from a private
+/// PKI never decodes the ~140 roots of the system bundle (with OpenSSL 3 each `d2i_X509` decodes a public
+/// key: loading the whole bundle cost ~1 G instructions, the start-up of every run).
+/// Thread-safe: additions happen under `lock`; OpenSSL locks its own lookups.
 final class OpenSSLStore: @unchecked Sendable {
     let ref: OpaquePointer
-    /// SHA-256 of each certificate put in the store.
+    /// SHA-256 of each certificate of the store.
     let fingerprints: Set<String>
 
-    init(certificates: [CertificateSummary]) {
+    private let ders: [[UInt8]]
+    /// Anchors by the canonical hash of their subject name (`X509_NAME_hash_ex`, as OpenSSL's hash directories).
+    private let bySubjectHash: [UInt: [Int]]
+    /// Anchors whose subject could not be read without OpenSSL: added on the first verification.
+    private let unindexed: [Int]
+    private let lock = NSLock()
+    private var added: [Bool]
+    private var unindexedAdded = false
+
+    init(ders: [[UInt8]]) {
         ref = X509_STORE_new()!   // only fails when out of memory
+        self.ders = ders
         var prints = Set<String>()
-        for summary in certificates where !prints.contains(summary.sha256) {
-            guard let cert = try? OpenSSLCertificate.parse(der: summary.der) else { continue }
-            if X509_STORE_add_cert(ref, cert.ref) == 1 { prints.insert(summary.sha256) }  // the store takes its own reference
+        var index: [UInt: [Int]] = [:]
+        var unindexed: [Int] = []
+        for (i, der) in ders.enumerated() {
+            prints.insert(Digest.sha256(der))
+            if let subject = DERCertificateFields.subject(of: der), let hash = Self.nameHash(der: subject) {
+                index[hash, default: []].append(i)
+            } else {
+                unindexed.append(i)
+            }
         }
         OpenSSLErrors.clear()
         fingerprints = prints
+        bySubjectHash = index
+        self.unindexed = unindexed
+        added = Array(repeating: false, count: ders.count)
     }
 
     deinit { X509_STORE_free(ref) }
 
     /// For verifications without a trust store.
-    static let empty = OpenSSLStore(certificates: [])
+    static let empty = OpenSSLStore(ders: [])
+
+    /// Adds every anchor the verification of `chain` could use: those whose subject is a subject or issuer of a
+    /// chain certificate, then, transitively, those whose subject is the issuer of an anchor added.
+    func prepare(for chain: [OpenSSLCertificate]) {
+        guard !ders.isEmpty else { return }
+        var wanted: [UInt] = []
+        for cert in chain {
+            if let n = X509_get_subject_name(cert.ref) { wanted.append(Self.nameHash(n)) }
+            if let n = X509_get_issuer_name(cert.ref) { wanted.append(Self.nameHash(n)) }
+        }
+        lock.withLock {
+            if !unindexedAdded {
+                unindexedAdded = true
+                for i in unindexed { add(i, then: &wanted) }
+            }
+            var seen = Set<UInt>()
+            while let hash = wanted.popLast() {
+                guard seen.insert(hash).inserted, let candidates = bySubjectHash[hash] else { continue }
+                for i in candidates where !added[i] { add(i, then: &wanted) }
+            }
+        }
+        OpenSSLErrors.clear()
+    }
+
+    /// Called under `lock`.
+    private func add(_ i: Int, then wanted: inout [UInt]) {
+        added[i] = true
+        guard let cert = try? OpenSSLCertificate.parse(der: ders[i]) else { return }   // undecodable: as if absent
+        _ = X509_STORE_add_cert(ref, cert.ref)   // the store takes its own reference
+        if let issuer = X509_get_issuer_name(cert.ref) { wanted.append(Self.nameHash(issuer)) }
+    }
+
+    private static func nameHash(_ name: OpaquePointer) -> UInt {
+        UInt(X509_NAME_hash_ex(name, nil, nil, nil))
+    }
+
+    private static func nameHash(der: ArraySlice<UInt8>) -> UInt? {
+        der.withUnsafeBufferPointer { buf -> UInt? in
+            var p: UnsafePointer<UInt8>? = buf.baseAddress
+            guard let name = d2i_X509_NAME(nil, &p, buf.count) else { return nil }
+            defer { X509_NAME_free(name) }
+            return nameHash(name)
+        }
+    }
+}
+
+/// Just enough DER walking to find fields of a certificate without OpenSSL (which would decode its key).
+enum DERCertificateFields {
+    /// Bytes of the subject Name (tag and length included), or nil when the DER is not shaped like a certificate.
+    static func subject(of der: [UInt8]) -> ArraySlice<UInt8>? {
+        var r = DERCursor(der[...])
+        guard var cert = r.enter(0x30), var tbs = cert.enter(0x30) else { return nil }
+        if tbs.peekTag == 0xA0 { guard tbs.skip() else { return nil } }   // [0] version
+        for _ in 0..<4 { guard tbs.skip() else { return nil } }   // serial, signature, issuer, validity
+        return tbs.element(0x30)
+    }
+
+    /// Length of the first DER element (a certificate followed by other bytes, e.g. OpenSSL's TRUSTED
+    /// CERTIFICATE auxiliary data), or nil.
+    static func firstElementLength(_ der: [UInt8]) -> Int? {
+        var r = DERCursor(der[...])
+        guard let e = r.element(0x30) else { return nil }
+        return e.count
+    }
+}
+
+/// A read position in DER bytes; every step checks its bounds.
+struct DERCursor {
+    private var rest: ArraySlice<UInt8>
+    init(_ bytes: ArraySlice<UInt8>) { rest = bytes }
+
+    var peekTag: UInt8? { rest.first }
+
+    /// The next element whole (tag, length, contents), consumed; nil (nothing consumed) if the tag differs.
+    mutating func element(_ tag: UInt8? = nil) -> ArraySlice<UInt8>? {
+        guard let (header, length) = header(), tag == nil || rest.first == tag,
+              rest.count - header >= length else { return nil }
+        let e = rest.prefix(header + length)
+        rest = rest.dropFirst(header + length)
+        return e
+    }
+
+    /// The contents of the next element, consumed, as a cursor of its own.
+    mutating func enter(_ tag: UInt8) -> DERCursor? {
+        guard let (header, _) = header(), let e = element(tag) else { return nil }
+        return DERCursor(e.dropFirst(header))
+    }
+
+    mutating func skip() -> Bool { element() != nil }
+
+    /// Header size and content length of the next element (definite lengths of up to 4 bytes only).
+    private func header() -> (Int, Int)? {
+        guard rest.count >= 2 else { return nil }
+        let first = rest[rest.startIndex + 1]
+        if first < 0x80 { return (2, Int(first)) }
+        let n = Int(first & 0x7f)
+        guard n >= 1, n <= 4, rest.count >= 2 + n else { return nil }
+        var length = 0
+        for i in 0..<n { length = length << 8 | Int(rest[rest.startIndex + 2 + i]) }
+        return (2 + n, length)
+    }
 }
 
 /// Owns one memory `BIO *`.

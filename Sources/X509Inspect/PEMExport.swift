@@ -39,4 +39,33 @@ enum Base64 {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Base64 as PEM bodies carry it: line breaks and spaces between groups allowed, anything else is an error.
+    static func decodePEMBody(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 3 / 4)
+        var accumulator: UInt32 = 0, bits = 0, padding = 0
+        for c in text {
+            let v: UInt32
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            case UInt8(ascii: "="): padding += 1; continue
+            case 0x0a, 0x0d, 0x20, 0x09: continue
+            default: return nil
+            }
+            guard padding == 0 else { return nil }   // data after padding
+            accumulator = accumulator << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        guard padding <= 2, !out.isEmpty else { return nil }
+        return out
+    }
 }

@@ -6,23 +6,30 @@ import Foundation   // file and directory reading only
 public struct TrustStore: Sendable {
     /// How a report names it: "system store (/etc/ssl/certs/ca-certificates.crt)", "--client-trust ./trusted", ….
     public var label: String
-    /// Distinct certificates (by SHA-256), in the order they were found.
+    /// Distinct certificates (by SHA-256), in the order they were found; decoded on first use for a store
+    /// loaded without decoding (the system store: most runs never need its summaries).
     public var certificates: [CertificateSummary] {
-        didSet { prepared = OpenSSLStore(certificates: certificates) }
+        get { contents.summaries }
+        set { contents = TrustContents(summaries: newValue) }
     }
     /// Problems met while loading that did not stop it (a directory entry that was unreadable, a PEM block that
     /// did not decode), one line each naming the file.
     public var warnings: [String] = []
 
-    /// The same certificates as an OpenSSL store, built once and shared by every verification.
-    var prepared: OpenSSLStore
+    private var contents: TrustContents
+
+    /// The same certificates as an OpenSSL store, shared by every verification (filled as chains need them).
+    var prepared: OpenSSLStore { contents.store }
 
     public init(label: String, certificates: [CertificateSummary]) {
-        var seen = Set<String>()
-        let unique = certificates.filter { seen.insert($0.sha256).inserted }
         self.label = label
-        self.certificates = unique
-        self.prepared = OpenSSLStore(certificates: unique)
+        self.contents = TrustContents(summaries: certificates)
+    }
+
+    /// A store of certificates not decoded yet (each DER must be one certificate, e.g. from `certificates(inFile:)`).
+    init(label: String, ders: [[UInt8]]) {
+        self.label = label
+        self.contents = TrustContents(ders: ders)
     }
 
     public static let empty = TrustStore(label: "empty trust store", certificates: [])
@@ -37,7 +44,7 @@ public struct TrustStore: Sendable {
 
     /// This store plus another's certificates, under a new label.
     public func merged(with other: TrustStore, label: String) -> TrustStore {
-        var s = TrustStore(label: label, certificates: certificates + other.certificates)
+        var s = TrustStore(label: label, ders: contents.ders + other.contents.ders)
         s.warnings = warnings + other.warnings
         return s
     }
@@ -47,8 +54,11 @@ public struct TrustStore: Sendable {
 
     /// Each path: PEM file, bundle with many PEMs, DER/.cer/.crt, or a directory of such files (not recursive;
     /// files in it that hold no certificate are skipped). A path that yields no certificate is an error.
-    public static func load(paths: [String], label: String) throws(TrustStoreError) -> TrustStore {
-        var all: [CertificateSummary] = []
+    /// `decode`: decode every certificate now, so one OpenSSL rejects is a warning naming the file (what a user
+    /// who passed a path wants to hear); without it, only the DER's outline is checked and decoding waits until a
+    /// chain needs the certificate.
+    public static func load(paths: [String], label: String, decode: Bool = true) throws(TrustStoreError) -> TrustStore {
+        var all: [[UInt8]] = []
         var warnings: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -65,7 +75,7 @@ public struct TrustStore: Sendable {
                     var sub: ObjCBool = false
                     guard FileManager.default.fileExists(atPath: file, isDirectory: &sub), !sub.boolValue else { continue }
                     do {
-                        let (certs, notes) = try certificates(inFile: file)
+                        let (certs, notes) = try certificates(inFile: file, decode: decode)
                         all += certs
                         found += certs.count
                         warnings += notes
@@ -78,12 +88,12 @@ public struct TrustStore: Sendable {
                     throw TrustStoreError(path: path, code: .noCertificates, "the directory holds no PEM or DER certificate")
                 }
             } else {
-                let (certs, notes) = try certificates(inFile: path)
+                let (certs, notes) = try certificates(inFile: path, decode: decode)
                 all += certs
                 warnings += notes
             }
         }
-        var store = TrustStore(label: label, certificates: all)
+        var store = TrustStore(label: label, ders: all)
         store.warnings = warnings
         return store
     }
@@ -95,13 +105,14 @@ public struct TrustStore: Sendable {
     }
 
     static func system(bundle: String, directory: String) -> TrustStore {
-        if let s = try? load(paths: [bundle], label: "system store (\(bundle))") { return s }
-        if let s = try? load(paths: [directory], label: "system store (\(directory))") { return s }
+        if let s = try? load(paths: [bundle], label: "system store (\(bundle))", decode: false) { return s }
+        if let s = try? load(paths: [directory], label: "system store (\(directory))", decode: false) { return s }
         return TrustStore(label: "system store (missing: neither \(bundle) nor \(directory) holds certificates)", certificates: [])
     }
 
-    /// Certificates in one file: every PEM CERTIFICATE / TRUSTED CERTIFICATE block, or the whole file as DER.
-    static func certificates(inFile path: String) throws(TrustStoreError) -> ([CertificateSummary], [String]) {
+    /// DER of the certificates in one file: every PEM CERTIFICATE / TRUSTED CERTIFICATE block, or the whole
+    /// file as DER. With `decode`, certificates OpenSSL cannot decode are left out with a note each.
+    static func certificates(inFile path: String, decode: Bool) throws(TrustStoreError) -> ([[UInt8]], [String]) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) }
         catch { throw TrustStoreError(path: path, code: .unreadable, "cannot read the file (\(error.localizedDescription))") }
@@ -114,10 +125,13 @@ public struct TrustStore: Sendable {
         if find(Array("-----BEGIN".utf8), in: bytes, from: 0) != nil {
             let (ders, failure) = pemCertificates(bytes)
             var notes: [String] = []
-            var out: [CertificateSummary] = []
+            var out: [[UInt8]] = []
             for der in ders {
-                do { out.append(try CertificateDecoder.decode(der: der)) }
-                catch { notes.append("\(path): a certificate could not be decoded (\(error))") }
+                if decode {
+                    do { _ = try CertificateDecoder.decode(der: der) }
+                    catch { notes.append("\(path): a certificate could not be decoded (\(error))"); continue }
+                }
+                out.append(der)
             }
             if let failure { notes.append("\(path): \(failure)") }
             guard !out.isEmpty else {
@@ -126,53 +140,51 @@ public struct TrustStore: Sendable {
             }
             return (out, notes)
         }
-        do { return ([try CertificateDecoder.decode(der: bytes)], []) }
-        catch {
-            throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate (\(error.reason))")
+        if decode {
+            do { _ = try CertificateDecoder.decode(der: bytes) }
+            catch { throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate (\(error.reason))") }
+        } else {
+            guard DERCertificateFields.firstElementLength(bytes) == bytes.count, DERCertificateFields.subject(of: bytes) != nil else {
+                throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate")
+            }
         }
+        return ([bytes], [])
     }
 
     private static let certificateLabels: Set<String> = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]
 
     /// DER of every certificate PEM block, in order, and one line per block that did not decode. Each block is
     /// decoded on its own, so one damaged block in a bundle does not hide the ones after it; blocks of other
-    /// types (keys, CRLs) are skipped.
+    /// types (keys, CRLs) are skipped. A TRUSTED CERTIFICATE block is a certificate followed by OpenSSL's
+    /// trust settings: the certificate is kept.
     static func pemCertificates(_ bytes: [UInt8]) -> ([[UInt8]], String?) {
         var ders: [[UInt8]] = []
         var failures: [String] = []
         var blockNumber = 0
         for block in pemBlocks(bytes) where certificateLabels.contains(block.label) {
             blockNumber += 1
-            let decoded: [UInt8]? = block.bytes.withUnsafeBytes { raw in
-                // BIO_new_mem_buf does not copy: all BIO work stays inside this closure.
-                guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-                defer { BIO_free(bio) }
-                guard let x = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else { return nil }
-                return OpenSSLCertificate(taking: x).der
-            }
-            if let decoded, !decoded.isEmpty {
-                ders.append(decoded)
-                OpenSSLErrors.clear()
+            if let content = Base64.decodePEMBody(block.body), let length = DERCertificateFields.firstElementLength(content),
+               DERCertificateFields.subject(of: Array(content.prefix(length))) != nil {
+                ders.append(Array(content.prefix(length)))
             } else {
-                failures.append("certificate block \(blockNumber) does not decode (\(OpenSSLErrors.drain(or: "bad PEM")))")
+                failures.append("certificate block \(blockNumber) does not decode (not a base64 DER certificate)")
             }
         }
         return (ders, failures.isEmpty ? nil : failures.joined(separator: "; "))
     }
 
-    /// `-----BEGIN LABEL-----` … `-----END LABEL-----` spans, markers included.
-    static func pemBlocks(_ bytes: [UInt8]) -> [(label: String, bytes: [UInt8])] {
+    /// `-----BEGIN LABEL-----` … `-----END LABEL-----` spans: the label and the bytes between the markers.
+    static func pemBlocks(_ bytes: [UInt8]) -> [(label: String, body: ArraySlice<UInt8>)] {
         let begin = Array("-----BEGIN ".utf8), end = Array("-----END ".utf8), dashes = Array("-----".utf8)
-        var blocks: [(String, [UInt8])] = []
+        var blocks: [(String, ArraySlice<UInt8>)] = []
         var i = 0
         while let b = find(begin, in: bytes, from: i) {
             let labelStart = b + begin.count
             guard let labelEnd = find(dashes, in: bytes, from: labelStart) else { break }
             let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
             guard let e = find(end + Array(label.utf8) + dashes, in: bytes, from: labelEnd) else { break }
-            let stop = e + end.count + label.utf8.count + dashes.count
-            blocks.append((label, Array(bytes[b..<stop]) + [0x0a]))
-            i = stop
+            blocks.append((label, bytes[(labelEnd + dashes.count)..<e]))
+            i = e + end.count + label.utf8.count + dashes.count
         }
         return blocks
     }
@@ -191,6 +203,39 @@ public struct TrustStore: Sendable {
         return nil
     }
 
+}
+
+/// A store's certificates, shared by the copies of a `TrustStore`: the DER of each distinct certificate, their
+/// OpenSSL store, and their summaries once somebody asks.
+final class TrustContents: @unchecked Sendable {   // `decoded` is behind `lock`
+    let ders: [[UInt8]]
+    let store: OpenSSLStore
+    private let lock = NSLock()
+    private var decoded: [CertificateSummary]?
+
+    init(ders: [[UInt8]]) {
+        var seen = Set<DERKey>()
+        self.ders = ders.filter { seen.insert(DERKey(bytes: $0)).inserted }
+        self.store = OpenSSLStore(ders: self.ders)
+    }
+
+    init(summaries: [CertificateSummary]) {
+        var seen = Set<String>()
+        let unique = summaries.filter { seen.insert($0.sha256).inserted }
+        self.ders = unique.map(\.der)
+        self.store = OpenSSLStore(ders: self.ders)
+        self.decoded = unique
+    }
+
+    /// Certificates OpenSSL cannot decode are left out (a decoded load already warned about them).
+    var summaries: [CertificateSummary] {
+        lock.withLock {
+            if let decoded { return decoded }
+            let all = ders.compactMap { try? CertificateDecoder.decode(der: $0) }
+            decoded = all
+            return all
+        }
+    }
 }
 
 /// Loading a trust store failed: names the path and the problem in one line.
