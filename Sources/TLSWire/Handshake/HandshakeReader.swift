@@ -6,21 +6,43 @@ import WireCore
 /// Running out of bytes means two different things depending on the container: at the level of
 /// the whole body it is `truncated` (the body was cut short); inside a declared vector it is
 /// `lengthMismatch` (the inner length contradicts the outer one).
+///
+/// Field names are autoclosures and the extension being read is kept as a value: the text of an
+/// error is only built when there is an error (building it for every field and extension was a
+/// third of the cost of parsing a ClientHello).
 struct HandshakeReader {
     private(set) var reader: ByteReader
-    let message: String
+    private let messageName: String
+    /// The extension whose data this reads, named in errors after the message.
+    private let extensionType: ExtensionType?
     let isWholeBody: Bool
 
     init(_ bytes: ArraySlice<UInt8>, message: String, isWholeBody: Bool = true) {
         self.reader = ByteReader(bytes)
-        self.message = message
+        self.messageName = message
+        self.extensionType = nil
         self.isWholeBody = isWholeBody
     }
 
-    private init(sub: ByteReader, message: String) {
-        self.reader = sub
-        self.message = message
+    /// A reader over one extension's data, inside `message`.
+    init(extensionData bytes: ArraySlice<UInt8>, of type: ExtensionType, in message: String) {
+        self.reader = ByteReader(bytes)
+        self.messageName = message
+        self.extensionType = type
         self.isWholeBody = false
+    }
+
+    private init(sub: ByteReader, of parent: HandshakeReader) {
+        self.reader = sub
+        self.messageName = parent.messageName
+        self.extensionType = parent.extensionType
+        self.isWholeBody = false
+    }
+
+    /// What errors name: "ClientHello", or "ClientHello extension supported_groups (10)".
+    var message: String {
+        guard let extensionType else { return messageName }
+        return "\(messageName) extension \(extensionType)"
     }
 
     var remaining: Int { reader.remaining }
@@ -41,36 +63,36 @@ struct HandshakeReader {
         return TLSDecodeError(.lengthMismatch, "\(message): \(field) needs \(need) bytes, \(have) remain in its enclosing vector")
     }
 
-    mutating func readUInt8(_ field: String) throws(TLSDecodeError) -> UInt8 {
-        guard let v = reader.readUInt8() else { throw short(field, need: 1, have: remaining) }
+    mutating func readUInt8(_ field: @autoclosure () -> String) throws(TLSDecodeError) -> UInt8 {
+        guard let v = reader.readUInt8() else { throw short(field(), need: 1, have: remaining) }
         return v
     }
 
-    mutating func readUInt16(_ field: String) throws(TLSDecodeError) -> UInt16 {
-        guard let v = reader.readUInt16() else { throw short(field, need: 2, have: remaining) }
+    mutating func readUInt16(_ field: @autoclosure () -> String) throws(TLSDecodeError) -> UInt16 {
+        guard let v = reader.readUInt16() else { throw short(field(), need: 2, have: remaining) }
         return v
     }
 
-    mutating func readUInt24(_ field: String) throws(TLSDecodeError) -> UInt32 {
-        guard let v = reader.readUInt24() else { throw short(field, need: 3, have: remaining) }
+    mutating func readUInt24(_ field: @autoclosure () -> String) throws(TLSDecodeError) -> UInt32 {
+        guard let v = reader.readUInt24() else { throw short(field(), need: 3, have: remaining) }
         return v
     }
 
-    mutating func readUInt32(_ field: String) throws(TLSDecodeError) -> UInt32 {
-        guard let v = reader.readUInt32() else { throw short(field, need: 4, have: remaining) }
+    mutating func readUInt32(_ field: @autoclosure () -> String) throws(TLSDecodeError) -> UInt32 {
+        guard let v = reader.readUInt32() else { throw short(field(), need: 4, have: remaining) }
         return v
     }
 
-    mutating func readBytes(_ count: Int, _ field: String) throws(TLSDecodeError) -> ArraySlice<UInt8> {
-        guard let s = reader.readSlice(length: count) else { throw short(field, need: count, have: remaining) }
+    mutating func readBytes(_ count: Int, _ field: @autoclosure () -> String) throws(TLSDecodeError) -> ArraySlice<UInt8> {
+        guard let s = reader.readSlice(length: count) else { throw short(field(), need: count, have: remaining) }
         return s
     }
 
     /// Reads a `<lo..hi>` vector with a 1-, 2- or 3-byte length and returns a reader over exactly
     /// its bytes (re-slicing to the declared length: nothing inside can read past it).
-    mutating func readVector(lengthBytes: Int, _ field: String) throws(TLSDecodeError) -> HandshakeReader {
+    mutating func readVector(lengthBytes: Int, _ field: @autoclosure () -> String) throws(TLSDecodeError) -> HandshakeReader {
         if let sub = reader.readLengthPrefixedReader(lengthBytes: lengthBytes) {
-            return HandshakeReader(sub: sub, message: message)
+            return HandshakeReader(sub: sub, of: self)
         }
         var probe = reader
         let declared: Int?
@@ -79,23 +101,23 @@ struct HandshakeReader {
         case 2: declared = probe.readUInt16().map(Int.init)
         default: declared = probe.readUInt24().map(Int.init)
         }
-        guard let declared else { throw short("\(field) length", need: lengthBytes, have: remaining) }
+        guard let declared else { throw short("\(field()) length", need: lengthBytes, have: remaining) }
         if isWholeBody {
-            throw TLSDecodeError(.truncated, "\(message): \(field) declares \(declared) bytes, \(probe.remaining) remain in the body")
+            throw TLSDecodeError(.truncated, "\(message): \(field()) declares \(declared) bytes, \(probe.remaining) remain in the body")
         }
-        throw TLSDecodeError(.lengthMismatch, "\(message): \(field) declares \(declared) bytes, \(probe.remaining) remain in its enclosing vector")
+        throw TLSDecodeError(.lengthMismatch, "\(message): \(field()) declares \(declared) bytes, \(probe.remaining) remain in its enclosing vector")
     }
 
     /// `opaque x<..>` as a copied array.
-    mutating func readOpaque(lengthBytes: Int, _ field: String) throws(TLSDecodeError) -> [UInt8] {
-        Array(try readVector(lengthBytes: lengthBytes, field).bytes)
+    mutating func readOpaque(lengthBytes: Int, _ field: @autoclosure () -> String) throws(TLSDecodeError) -> [UInt8] {
+        Array(try readVector(lengthBytes: lengthBytes, field()).bytes)
     }
 
     /// A vector of 16-bit values (`CipherSuite cipher_suites<2..2^16-2>`, `NamedGroup ...`).
-    mutating func readUInt16List(lengthBytes: Int, _ field: String) throws(TLSDecodeError) -> [UInt16] {
-        var sub = try readVector(lengthBytes: lengthBytes, field)
+    mutating func readUInt16List(lengthBytes: Int, _ field: @autoclosure () -> String) throws(TLSDecodeError) -> [UInt16] {
+        var sub = try readVector(lengthBytes: lengthBytes, field())
         guard sub.remaining % 2 == 0 else {
-            throw TLSDecodeError(.lengthMismatch, "\(message): \(field) has an odd length (\(sub.remaining) bytes) for 2-byte entries")
+            throw TLSDecodeError(.lengthMismatch, "\(message): \(field()) has an odd length (\(sub.remaining) bytes) for 2-byte entries")
         }
         var out: [UInt16] = []
         while let v = sub.reader.readUInt16() { out.append(v) }
@@ -118,7 +140,7 @@ struct HandshakeReader {
 /// text in `errors` and yields nil, so one malformed extension does not lose the rest of a hello.
 func decodeExtensionData<T>(_ ext: TLSExtension, in message: String, errors: inout [String],
                             _ decode: (inout HandshakeReader) throws(TLSDecodeError) -> T) -> T? {
-    var r = HandshakeReader(ext.data[...], message: "\(message) extension \(ext.type)", isWholeBody: false)
+    var r = HandshakeReader(extensionData: ext.data[...], of: ext.type, in: message)
     do throws(TLSDecodeError) {
         let v = try decode(&r)
         try r.expectEnd("its contents")

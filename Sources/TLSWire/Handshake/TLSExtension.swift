@@ -16,8 +16,8 @@ public struct TLSExtension: Sendable, Hashable {
     ///         opaque extension_data<0..2^16-1>;
     ///     } Extension;
     ///     Extension extensions<0..2^16-1>;
-    static func readBlock(_ r: inout HandshakeReader, _ field: String = "extensions") throws(TLSDecodeError) -> [TLSExtension] {
-        var block = try r.readVector(lengthBytes: 2, field)
+    static func readBlock(_ r: inout HandshakeReader, _ field: @autoclosure () -> String = "extensions") throws(TLSDecodeError) -> [TLSExtension] {
+        var block = try r.readVector(lengthBytes: 2, field())
         var out: [TLSExtension] = []
         while !block.isAtEnd {
             let type = ExtensionType(rawValue: try block.readUInt16("extension_type"))
