@@ -17,7 +17,7 @@ public struct Diagnoser: Sendable {
 
     public func profile(for ac: AnalyzedConnection) -> VendorProfile? {
         if let p = forcedProfile { return p }
-        let mac = ac.connection.clientMAC.flatMap { $0.isZero ? nil : $0.description }
+        let mac = ac.connection.clientMAC.flatMap { $0.isZero ? nil : $0 }
         let issuer = ac.clientChain?.leaf?.issuer
         return profiles.first { $0.applies(clientMAC: mac, clientCertificateIssuer: issuer) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Packets
 
 /// A vendor's own words for the fixes, as data (Sources/Diagnosis/Profiles/*.json), so another
 /// vendor's profile is a new file, not new code.
@@ -20,8 +21,37 @@ public struct VendorProfile: Sendable, Codable, Hashable {
     /// Does this profile apply to a device with this MAC / certificate issuer?
     public func applies(clientMAC: String?, clientCertificateIssuer: String?) -> Bool {
         if let mac = clientMAC?.lowercased(), ouis.contains(where: { mac.hasPrefix($0.lowercased()) }) { return true }
-        if let issuer = clientCertificateIssuer, deviceCertificateIssuers.contains(where: { issuer.contains($0) }) { return true }
-        return false
+        return applies(clientCertificateIssuer: clientCertificateIssuer)
+    }
+
+    /// The same test on the address itself (no text per connection: this runs for every connection of a capture).
+    /// An OUI entry is read as hex digits, separators ignored, and compared with as many leading digits of the MAC.
+    public func applies(clientMAC: EthernetAddress?, clientCertificateIssuer: String?) -> Bool {
+        if let mac = clientMAC, ouis.contains(where: { Self.macHasPrefix(mac, $0) }) { return true }
+        return applies(clientCertificateIssuer: clientCertificateIssuer)
+    }
+
+    private func applies(clientCertificateIssuer: String?) -> Bool {
+        guard let issuer = clientCertificateIssuer else { return false }
+        return deviceCertificateIssuers.contains(where: { issuer.contains($0) })
+    }
+
+    static func macHasPrefix(_ mac: EthernetAddress, _ prefix: String) -> Bool {
+        var nibbles = 0
+        for c in prefix.utf8 {
+            let v: UInt64
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt64(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = UInt64(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = UInt64(c - UInt8(ascii: "A") + 10)
+            case UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "."): continue
+            default: return false
+            }
+            guard nibbles < 12 else { return false }
+            if (mac.value >> UInt64(44 - 4 * nibbles)) & 0xf != v { return false }
+            nibbles += 1
+        }
+        return nibbles > 0
     }
 }
 
