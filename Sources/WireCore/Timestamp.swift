@@ -18,14 +18,35 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public func difference(from other: Timestamp) -> Double { timeInterval - other.timeInterval }
 
     /// RFC 3339 in UTC with microseconds, e.g. `2026-01-05T10:22:01.123456Z`.
+    /// Every capture time has the fixed 27-byte layout, written in place (`writeRFC3339(into:)`);
+    /// other values (years outside 0–9999, nanoseconds outside a second) keep the general form.
     public var rfc3339: String {
+        guard hasFixedRFC3339Layout else { return rfc3339General }
+        return String(unsafeUninitializedCapacity: Self.rfc3339Length) { buffer in
+            writeRFC3339(into: buffer.baseAddress!)
+            return Self.rfc3339Length
+        }
+    }
+
+    /// RFC 3339 without fractional seconds, for certificate validity dates (fixed 20-byte layout
+    /// for years 0–9999, the general form otherwise).
+    public var rfc3339Seconds: String {
+        guard hasFixedRFC3339SecondsLayout else { return rfc3339SecondsGeneral }
+        return String(unsafeUninitializedCapacity: Self.rfc3339SecondsLength) { buffer in
+            writeRFC3339Seconds(into: buffer.baseAddress!)
+            return Self.rfc3339SecondsLength
+        }
+    }
+
+    /// The padded-pieces formatter, for any value: a year or a microsecond count that does not fit
+    /// its width is written in full, a negative one with its sign inside the padding.
+    var rfc3339General: String {
         let (y, mo, d, h, mi, s) = Self.civil(fromUnix: seconds)
         let micros = Int(nanoseconds / 1000)
         return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(micros, 6))Z"
     }
 
-    /// RFC 3339 without fractional seconds, for certificate validity dates.
-    public var rfc3339Seconds: String {
+    var rfc3339SecondsGeneral: String {
         let (y, mo, d, h, mi, s) = Self.civil(fromUnix: seconds)
         return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2))Z"
     }
