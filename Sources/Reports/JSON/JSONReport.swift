@@ -96,8 +96,8 @@ public enum InputJSON {
                 w.field("format", i.format.rawValue)
                 w.field("link_types", strings: i.linkTypes.map(\.description))
                 w.field("frames", i.frames)
-                w.field("first_time", i.firstTime?.rfc3339)
-                w.field("last_time", i.lastTime?.rfc3339)
+                w.field("first_time", timestamp: i.firstTime)
+                w.field("last_time", timestamp: i.lastTime)
                 w.field("snaplen", i.snaplen)
                 w.field("read_problem", i.readProblem)
             }
