@@ -1,6 +1,7 @@
 import Dispatch
 import WireCore
 import X509Inspect
+import Connections
 import Diagnosis
 import Reports
 #if canImport(Glibc)
@@ -47,16 +48,16 @@ public enum AnalysisRunner {
         for (index, path) in files.enumerated() {
             let analysis = CaptureAnalysis(options: options, cache: cache)
             meter.begin(path)
-            let r = analysis.run(path: path, input: index, onConnection: { ac in
-                outcome.count(ac)
-                stage.submit(ac)
-            }, progress: progress ? { meter.update(frames: $0) } : nil)
+            var r = analysis.read(path: path, input: index, onConnection: { c in stage.submit(c, analysis) },
+                                  progress: progress ? { meter.update(frames: $0) } : nil)
             meter.end()
-            stage.flush()
+            let done = stage.drain()
+            analysis.conclude(&r, explainedConnections: done.explained)
+            outcome.connections += done.connections
+            if let s = done.worstSeverity { outcome.worstSeverity = max(outcome.worstSeverity ?? s, s) }
             outcome.finished(r, onInputError: onInputError)
             results.append(r)
         }
-        stage.finish()
         renderer.finish(inputs: results)
         return outcome
     }
@@ -153,19 +154,30 @@ extension AnalysisRunner.Outcome {
     }
 }
 
-/// Feeds the renderer on its own serial queue, batch by batch and in order, so rendering overlaps
-/// the packet work of the calling thread. At most `maxBatchesInFlight` batches wait: memory stays
-/// bounded when rendering is the slower side. Without a thread (one core) it renders in place.
-/// The renderer is used by one thread at a time: only the queue touches it between `begin` (called
-/// before the stage exists) and `finish` (which waits for the queue to drain).
+/// Certificates, rules and rendering on their own serial queue, batch by batch and in order, so they
+/// overlap the packet work of the calling thread (the two halves cost about the same: on two cores the
+/// run takes half as long as doing both on one thread). At most `maxBatchesInFlight` batches wait:
+/// memory stays bounded when this side is the slower one. Without a thread (one core) it works in place.
+/// The renderer and the counts are touched by one thread at a time: only the queue between `begin`
+/// (called before the stage exists) and `drain`, which waits for the queue.
 final class RenderStage: @unchecked Sendable {
     static let batchSize = 32
     static let maxBatchesInFlight = 8
 
+    /// What the stage saw of one input's connections.
+    struct Counts {
+        var connections = 0
+        var explained = 0
+        var worstSeverity: Severity?
+    }
+
     private let renderer: ReportRenderer
     private let queue: DispatchQueue?
     private let slots = DispatchSemaphore(value: RenderStage.maxBatchesInFlight)
-    private var batch: [AnalyzedConnection] = []
+    private var batch: [Connection] = []
+    private var batchAnalysis: CaptureAnalysis?
+    /// Written by the queue only; read by `drain` after the queue is idle.
+    private var counts = Counts()
 
     init(renderer: ReportRenderer, threaded: Bool) {
         self.renderer = renderer
@@ -173,29 +185,49 @@ final class RenderStage: @unchecked Sendable {
         batch.reserveCapacity(Self.batchSize)
     }
 
-    func submit(_ ac: AnalyzedConnection) {
-        guard queue != nil else { renderer.connection(ac); return }
-        batch.append(ac)
+    /// `c` is analysed with `analysis` (the analysis of its input, which only this stage uses for that).
+    func submit(_ c: Connection, _ analysis: CaptureAnalysis) {
+        guard queue != nil else { handle(c, analysis); return }
+        if batchAnalysis !== analysis { flush() }
+        batchAnalysis = analysis
+        batch.append(c)
         if batch.count >= Self.batchSize { flush() }
     }
 
-    /// Hands over what is batched (end of an input: its last connections are not held back).
-    func flush() {
-        guard let queue, !batch.isEmpty else { return }
-        let b = batch
+    private func handle(_ c: Connection, _ analysis: CaptureAnalysis) {
+        let ac = analysis.analyze(c)
+        counts.connections += 1
+        if CaptureAnalysis.explainsItself(ac) { counts.explained += 1 }
+        if let s = ac.highestSeverity { counts.worstSeverity = max(counts.worstSeverity ?? s, s) }
+        renderer.connection(ac)
+    }
+
+    /// Hands over what is batched.
+    private func flush() {
+        guard let queue, !batch.isEmpty, let analysis = batchAnalysis else { return }
+        let work = UncheckedBatch(connections: batch, analysis: analysis)
         batch.removeAll(keepingCapacity: true)
         slots.wait()
         queue.async { [self] in
-            for ac in b { renderer.connection(ac) }
+            for c in work.connections { handle(c, work.analysis) }
             slots.signal()
         }
     }
 
-    /// Every connection rendered: the renderer may be finished by the caller.
-    func finish() {
+    /// Waits until every connection submitted is analysed and rendered; returns their counts since the last drain.
+    func drain() -> Counts {
         flush()
         queue?.sync {}
+        defer { counts = Counts() }
+        return counts
     }
+}
+
+/// A batch and the analysis it belongs to, handed to the stage's queue: the calling thread no longer touches
+/// the connections, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
+private struct UncheckedBatch: @unchecked Sendable {
+    let connections: [Connection]
+    let analysis: CaptureAnalysis
 }
 
 /// What the workers of a parallel run hand to the rendering thread, per input, under one lock.

@@ -36,9 +36,24 @@ public final class CaptureAnalysis {
         return diagnoser.diagnose(AnalyzedConnection(connection: c, serverChain: server, clientChain: client))
     }
 
-    /// Reads one input and calls `onConnection` for each connection as it finishes (streaming).
+    /// Reads one input and calls `onConnection` for each connection as it finishes (streaming), analysed.
     public func run(path: String, input: Int, onConnection: (AnalyzedConnection) -> Void,
                     progress: ((Int) -> Void)? = nil) -> InputResult {
+        var explained = 0
+        var result = read(path: path, input: input, onConnection: { c in
+            let ac = self.analyze(c)
+            if Self.explainsItself(ac) { explained += 1 }
+            onConnection(ac)
+        }, progress: progress)
+        conclude(&result, explainedConnections: explained)
+        return result
+    }
+
+    /// The packet half of `run`: reads one input and calls `onConnection` with each connection as it
+    /// finishes, not analysed yet, so certificates and rules can run on another thread. The caller then
+    /// calls `conclude` with how many of them `explainsItself`.
+    public func read(path: String, input: Int, onConnection: (Connection) -> Void,
+                     progress: ((Int) -> Void)? = nil) -> InputResult {
         var result = InputResult(path: path == "-" ? "<stdin>" : path)
         let reader: PcapFileReader
         do {
@@ -50,14 +65,11 @@ public final class CaptureAnalysis {
         var counters = PacketCounters()
         var sawTLS = 0
         var total = 0
-        var explained = 0
         withoutActuallyEscaping(onConnection) { emit in
             let tracker = ConnectionTracker(input: input, limits: options.limits) { c in
                 total += 1
                 if c.tls.sawTLS { sawTLS += 1 }
-                let ac = self.analyze(c)
-                if ac.findings.contains(where: { $0.severity >= .warning }) { explained += 1 }
-                emit(ac)
+                emit(c)
             }
             let feed = FrameFeed(tracker: tracker)
             reader.forEachFrame { frame in
@@ -72,11 +84,22 @@ public final class CaptureAnalysis {
         result.packets = counters
         result.connections = total
         result.tlsConnections = sawTLS
-        // "No TLS at all" is the finding only when no connection already explains itself (refused, plaintext SIP to 5061 …).
-        if sawTLS == 0 && explained == 0 {
-            result.findings.append(InputRules.noTLS(counters: counters, connections: total, frames: counters.frames))
-        }
         return result
+    }
+
+    /// A connection whose findings already say what happened (a warning or an error).
+    public static func explainsItself(_ ac: AnalyzedConnection) -> Bool {
+        ac.findings.contains(where: { $0.severity >= .warning })
+    }
+
+    /// Findings about the input as a whole, once its connections are analysed.
+    public func conclude(_ result: inout InputResult, explainedConnections: Int) {
+        guard result.error == nil else { return }
+        let packets = result.packets
+        // "No TLS at all" is the finding only when no connection already explains itself (refused, plaintext SIP to 5061 …).
+        if result.tlsConnections == 0 && explainedConnections == 0 {
+            result.findings.append(InputRules.noTLS(counters: packets, connections: result.connections, frames: packets.frames))
+        }
     }
 }
 
