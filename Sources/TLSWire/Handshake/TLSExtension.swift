@@ -19,12 +19,26 @@ public struct TLSExtension: Sendable, Hashable {
     static func readBlock(_ r: inout HandshakeReader, _ field: @autoclosure () -> String = "extensions") throws(TLSDecodeError) -> [TLSExtension] {
         var block = try r.readVector(lengthBytes: 2, field())
         var out: [TLSExtension] = []
+        out.reserveCapacity(countEntries(block))
         while !block.isAtEnd {
             let type = ExtensionType(rawValue: try block.readUInt16("extension_type"))
             let data = try block.readVector(lengthBytes: 2, "extension_data of \(type)")
             out.append(TLSExtension(type: type, data: Array(data.bytes)))
         }
         return out
+    }
+
+    /// How many extensions a block holds (stopping at anything malformed): one allocation for the list.
+    private static func countEntries(_ block: HandshakeReader) -> Int {
+        var probe = block.bytes
+        var n = 0
+        while probe.count >= 4 {
+            let length = Int(probe[probe.startIndex + 2]) << 8 | Int(probe[probe.startIndex + 3])
+            guard probe.count - 4 >= length else { break }
+            probe = probe.dropFirst(4 + length)
+            n += 1
+        }
+        return n
     }
 }
 
@@ -110,12 +124,34 @@ enum ExtensionDecoders {
 
 /// Tracks duplicate extension types, which RFC 8446 §4.2 forbids ("There MUST NOT be more than
 /// one extension of the same type in a given extension block"); only the first is decoded.
+/// Types below 256 (nearly all) are bits; others (GREASE, renegotiation_info, ECH) a short list, which
+/// becomes a set only for a block with many of them (hostile input stays linear).
 struct ExtensionSeen {
-    private var seen: Set<UInt16> = []
+    private var low: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var high: [UInt16] = []
+    private var highSet: Set<UInt16>?
 
     mutating func isFirst(_ ext: TLSExtension, in message: String, errors: inout [String]) -> Bool {
-        if seen.insert(ext.type.rawValue).inserted { return true }
+        if insert(ext.type.rawValue) { return true }
         errors.append("\(message): duplicate extension \(ext.type); only the first was decoded")
         return false
+    }
+
+    /// True when `type` was not seen before.
+    private mutating func insert(_ type: UInt16) -> Bool {
+        if type < 256 {
+            let bit = UInt64(1) << UInt64(type & 63)
+            switch type >> 6 {
+            case 0: defer { low.0 |= bit }; return low.0 & bit == 0
+            case 1: defer { low.1 |= bit }; return low.1 & bit == 0
+            case 2: defer { low.2 |= bit }; return low.2 & bit == 0
+            default: defer { low.3 |= bit }; return low.3 & bit == 0
+            }
+        }
+        if highSet != nil { return highSet!.insert(type).inserted }
+        if high.contains(type) { return false }
+        high.append(type)
+        if high.count > 16 { highSet = Set(high); high = [] }
+        return true
     }
 }
