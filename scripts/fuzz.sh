@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
         --asan) ASAN=1 ;;
         --release) CONFIG=release ;;
         --replay) REPLAY_ONLY=1 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
         Fuzz*) FUZZERS+=("$1") ;;
         *) echo "fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -41,15 +41,21 @@ done
 
 SAN=fuzzer; SCRATCH=.build-fuzz
 if [ $ASAN = 1 ]; then SAN=fuzzer,address; SCRATCH=.build-fuzz-asan; fi
+mkdir -p fuzz/out
+BIN="$ROOT/Fuzz/$SCRATCH/$CONFIG"
 build() {
     echo "== building fuzzers ($CONFIG, -sanitize=$SAN)"
-    ( cd Fuzz && swift build -c $CONFIG -Xswiftc -sanitize=$SAN --scratch-path $SCRATCH 2>&1 | grep -E "error|warning: unre|Build complete" )
+    if ! ( cd Fuzz && swift build -c $CONFIG -Xswiftc -sanitize=$SAN --scratch-path $SCRATCH > "$ROOT/fuzz/out/build.log" 2>&1 ); then
+        grep -E "error:" fuzz/out/build.log | sort -u | head -20
+        echo "fuzz.sh: the fuzzers did not build (fuzz/out/build.log)" >&2
+        exit 1
+    fi
+    grep -E "warning: unre|Build complete" fuzz/out/build.log
+    for f in "${FUZZERS[@]}"; do
+        [ -x "$BIN/$f" ] || { echo "fuzz.sh: $BIN/$f was not built" >&2; exit 1; }
+    done
 }
 build
-BIN="$ROOT/Fuzz/$SCRATCH/$CONFIG"
-for f in "${FUZZERS[@]}"; do
-    [ -x "$BIN/$f" ] || { echo "fuzz.sh: $BIN/$f was not built" >&2; exit 1; }
-done
 
 # Swift's backtracer would take the crash signal and libFuzzer would write no crash file.
 export SWIFT_BACKTRACE=enable=no
@@ -57,13 +63,20 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 
 # An incremental build across the path dependency once linked modules compiled against an older
 # layout of a struct another engineer had just changed: every fuzzer then "crashed" on the empty
-# input. Every fuzzer must pass the empty input; if one does not, rebuild from clean once.
-# (An empty regular file: libFuzzer takes /dev/null for a corpus directory that does not exist, and
-# then every run rebuilt from clean.)
-mkdir -p fuzz/out; : > fuzz/out/empty-input
-sane() { for f in "${FUZZERS[@]}"; do "$BIN/$f" fuzz/out/empty-input >/dev/null 2>&1 || return 1; done; }
+# input. Every fuzzer must pass the empty input; if one does not, rebuild from clean once (if it
+# still fails, fuzzing reports it as a crash with its input). The empty input is an empty regular
+# file: libFuzzer takes /dev/null for a corpus directory that does not exist.
+: > fuzz/out/empty-input
+sane() {
+    for f in "${FUZZERS[@]}"; do
+        if ! "$BIN/$f" fuzz/out/empty-input > fuzz/out/empty-input.log 2>&1; then
+            echo "== $f fails on the empty input: $(grep -m1 -E 'Fatal error|ERROR|deadly signal' fuzz/out/empty-input.log)"
+            return 1
+        fi
+    done
+}
 if ! sane; then
-    echo "== a fuzzer fails on the empty input: rebuilding Fuzz/$SCRATCH from clean"
+    echo "== rebuilding Fuzz/$SCRATCH from clean"
     rm -rf "Fuzz/$SCRATCH"
     build
 fi
@@ -113,7 +126,8 @@ for f in "${FUZZERS[@]}"; do
     line=$(printf '%-18s %10s runs in %4s s  %7s exec/s  cov %5s  corpus %-12s peak %4s MB' \
         "$f" "${runs:-?}" "${dsecs:-?}" "${rate:-?}" "${cov:-?}" "${corp:-?}" "${rss:-?}")
     if [ $rc -ne 0 ]; then
-        what=crash
+        what="did not run"
+        grep -qE 'deadly signal|Fatal error|==ERROR|ERROR: libFuzzer' "$log" && what=crash
         grep -q 'ERROR: libFuzzer: timeout' "$log" && what="hang (> 1 s on one input)"
         grep -q 'ERROR: libFuzzer: out-of-memory' "$log" && what="memory blow-up (> $RSS_MB MB)"
         input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
