@@ -19,16 +19,25 @@ public protocol DiagnosisRule: Sendable {
 }
 
 /// What a rule sees: the analysed connection, the applicable vendor profile, and the options.
+///
+/// The connection is held by reference and read in place (`_read`): a `Connection` is a large value, and
+/// the catalogue's thirty-odd rules each copying it (and retaining every array in it) was a third of
+/// diagnosing a connection.
 public struct RuleContext: Sendable {
-    public var analyzed: AnalyzedConnection
+    private final class Subject: Sendable {
+        let analyzed: AnalyzedConnection
+        init(_ analyzed: AnalyzedConnection) { self.analyzed = analyzed }
+    }
+    private let subject: Subject
+    public var analyzed: AnalyzedConnection { _read { yield subject.analyzed } }
+    public var connection: Connection { _read { yield subject.analyzed.connection } }
     public var profile: VendorProfile?
     public var trust: TrustConfiguration
     /// Findings of the rules evaluated before this one (catch-all rules read them).
     public var previous: [Finding] = []
-    public var connection: Connection { analyzed.connection }
 
     public init(analyzed: AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {
-        self.analyzed = analyzed; self.profile = profile; self.trust = trust
+        self.subject = Subject(analyzed); self.profile = profile; self.trust = trust
     }
 
     /// Remediation in the vendor's own words when the profile has them for this rule, else the generic text.
