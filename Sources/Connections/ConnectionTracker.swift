@@ -47,6 +47,11 @@ public final class ConnectionTracker {
     private var events: [TLSEvent] = []
     private var lastSweep: Double = 0
     private var segmentsSinceSweep = 0
+    /// Flows that closed and wait out `closeLinger` (set when they close): a sweep looks at these, not at
+    /// the whole table, which holds every connection of the last `tombstoneTTL` seconds.
+    private var closing: [FlowState] = []
+    /// When the whole table was last looked at (idle connections, tombstones to forget).
+    private var lastFullScan = -Double.infinity
     private var fragmentNotes = 0
 
     public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
@@ -100,7 +105,10 @@ public final class ConnectionTracker {
         guard let s = state, let d = s.data else { return }
         s.lastSeen = time.timeInterval
         handle(seg, in: d, frame: frame, time: time)
-        if d.closedAt != nil && s.closedAt == nil { s.closedAt = time.timeInterval }
+        if d.closedAt != nil && s.closedAt == nil {
+            s.closedAt = time.timeInterval
+            closing.append(s)
+        }
 
         segmentsSinceSweep += 1
         if segmentsSinceSweep >= 4096 || time.timeInterval - lastSweep >= 1 {
@@ -128,6 +136,7 @@ public final class ConnectionTracker {
         let states = table.values.compactMap { s -> FlowData? in s.data }.sorted { $0.id < $1.id }
         for d in states { finalize(d, reason: reason) }
         table.removeAll()
+        closing.removeAll()
     }
 
     // MARK: - Per segment
@@ -235,38 +244,52 @@ public final class ConnectionTracker {
         emit(ConnectionSummarizer.summarize(d, endReason: reason))
     }
 
+    /// Finishes connections that closed `closeLinger` ago (late retransmissions and alerts still count) and,
+    /// at most once a second of capture time, those idle for `idleTimeout`; forgets old tombstones.
+    /// Connections finished in one sweep are emitted in the order they began.
     private func sweep(now: Timestamp) {
         segmentsSinceSweep = 0
         let t = now.timeInterval
         lastSweep = t
         var finished: [FlowData] = []
-        var forget: [FlowKey] = []
-        var completed: [Connection] = []
-        for (key, s) in table {
-            if let d = s.data {
-                if let c = s.closedAt, t - c >= limits.closeLinger {
-                    finished.append(d); s.data = nil; s.lastSeen = t
-                } else if t - s.lastSeen >= limits.idleTimeout {
-                    d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
-                    stats.connectionsFinishedByIdle += 1
-                    finished.append(d); s.data = nil
-                } else if onHandshakeComplete != nil, s.closedAt == nil, !s.handshakeReported, s.handshakeChecks < 16,
-                          d.serverHello != nil, d.finished[0] != nil || d.appDataRecords[0] > 0,
-                          d.finished[1] != nil || d.appDataRecords[1] > 0 {
-                    // TLS 1.3 hides the end of the handshake: wait for data after the client's flight
-                    // (or a quiet second) so a server rejecting the client certificate is not missed.
-                    s.handshakeChecks += 1
-                    let c = ConnectionSummarizer.summarize(d, endReason: "handshake complete; connection still open")
-                    if c.established && (!c.tls.isTLS13 || c.tls13?.dataAfterClientFlight == true || t - d.lastTime.timeInterval >= 1) {
-                        s.handshakeReported = true
-                        completed.append(c)
-                    }
-                }
-            } else if t - s.lastSeen >= limits.tombstoneTTL {
-                forget.append(key)
+        if !closing.isEmpty {
+            let linger = limits.closeLinger
+            closing.removeAll { s in
+                guard let d = s.data else { return true }   // finished another way (idle, table limit)
+                guard let c = s.closedAt, t - c >= linger else { return false }
+                finished.append(d); s.data = nil; s.lastSeen = t
+                return true
             }
         }
-        for k in forget { table.removeValue(forKey: k) }
+        // Live reports handshakes of open connections as they complete: it looks at every open flow each time.
+        var completed: [Connection] = []
+        if onHandshakeComplete != nil || t - lastFullScan >= 1 {
+            lastFullScan = t
+            var forget: [FlowKey] = []
+            for (key, s) in table {
+                if let d = s.data {
+                    if t - s.lastSeen >= limits.idleTimeout {
+                        d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
+                        stats.connectionsFinishedByIdle += 1
+                        finished.append(d); s.data = nil
+                    } else if onHandshakeComplete != nil, s.closedAt == nil, !s.handshakeReported, s.handshakeChecks < 16,
+                              d.serverHello != nil, d.finished[0] != nil || d.appDataRecords[0] > 0,
+                              d.finished[1] != nil || d.appDataRecords[1] > 0 {
+                        // TLS 1.3 hides the end of the handshake: wait for data after the client's flight
+                        // (or a quiet second) so a server rejecting the client certificate is not missed.
+                        s.handshakeChecks += 1
+                        let c = ConnectionSummarizer.summarize(d, endReason: "handshake complete; connection still open")
+                        if c.established && (!c.tls.isTLS13 || c.tls13?.dataAfterClientFlight == true || t - d.lastTime.timeInterval >= 1) {
+                            s.handshakeReported = true
+                            completed.append(c)
+                        }
+                    }
+                } else if t - s.lastSeen >= limits.tombstoneTTL {
+                    forget.append(key)
+                }
+            }
+            for k in forget { table.removeValue(forKey: k) }
+        }
         finished.sort { $0.id < $1.id }
         for d in finished { finalize(d, reason: d.endReasonOverride ?? "closed") }
         if let notify = onHandshakeComplete {
@@ -286,6 +309,7 @@ public final class ConnectionTracker {
                     "finished early: more than \(limits.maxConnections) connections were open at once; later packets of this connection are not analysed"))
                 stats.connectionsFinishedByLimit += 1
                 finalize(d, reason: "connection table limit")
+                s.data = nil
             }
             table.removeValue(forKey: k)
         }
