@@ -82,18 +82,29 @@ public struct FlowKey: Sendable, Hashable {
         if x < y { a = x; b = y } else { a = y; b = x }
     }
 
-    /// The flow table hashes every segment's key: the fields are folded into one word first and the
-    /// Hasher gets a single combine (the synthesized version feeds it eight). Equality is unchanged.
+    /// The flow table hashes every segment's key: the fields are folded into one word by multiply-xor
+    /// steps, starting from the table's seed, and Dictionary uses that word directly (`_rawHashValue`),
+    /// skipping SipHash (its seeding and finalisation were ~300 instructions per segment). The seed is
+    /// per process and table, so a capture cannot be crafted to collide. Equality is unchanged.
     public func hash(into hasher: inout Hasher) {
+        hasher.combine(folded(seed: 0))
+    }
+
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: folded(seed: UInt64(UInt(bitPattern: seed))))
+    }
+
+    @inline(__always)
+    private func folded(seed: UInt64) -> UInt64 {
         @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
             let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
-            return x ^ (x >> 32)
+            return x ^ (x >> 29)
         }
-        var h = mix(0, a.ip.high)
+        var h = mix(seed, a.ip.high)
         h = mix(h, a.ip.low)
         h = mix(h, b.ip.high)
         h = mix(h, b.ip.low)
         h = mix(h, UInt64(a.port) << 32 | UInt64(b.port) << 16 | (a.ip.isV6 ? 2 : 0) | (b.ip.isV6 ? 1 : 0))
-        hasher.combine(h)
+        return mix(h, seed >> 7)
     }
 }
