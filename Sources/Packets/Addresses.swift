@@ -108,3 +108,59 @@ public struct FlowKey: Sendable, Hashable {
         return mix(h, seed >> 7)
     }
 }
+
+// MARK: - Text written into byte buffers
+
+// Report writers print an address or two per connection into a byte buffer; these write the same
+// text as `description` without building a String.
+
+extension EthernetAddress {
+    /// Bytes of `description`: `xx:xx:xx:xx:xx:xx`.
+    public static let textLength = 17
+
+    /// Writes `description` (17 bytes) at `out`.
+    public func writeDescription(into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<6 {
+            let b = UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64(i)))
+            out[3 * i] = lowerHexDigit(b >> 4)
+            out[3 * i + 1] = lowerHexDigit(b & 0xf)
+            if i < 5 { out[3 * i + 2] = UInt8(ascii: ":") }
+        }
+    }
+}
+
+extension IPAddress {
+    /// The most bytes `description` can have (`ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff`).
+    public static let maxTextLength = 39
+
+    /// Writes `description` at `out` (room for `maxTextLength` bytes) and returns its length.
+    /// IPv4 is written digit by digit; IPv6 (rarer, and compressed by RFC 5952) copies `description`.
+    public func writeDescription(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard !isV6 else {
+            var text = description
+            return text.withUTF8 { utf8 in
+                out.update(from: utf8.baseAddress!, count: utf8.count)   // a String's UTF-8 view always has storage
+                return utf8.count
+            }
+        }
+        let v = UInt32(truncatingIfNeeded: low)
+        var n = writeDecimal(UInt8(truncatingIfNeeded: v >> 24), into: out)
+        for shift: UInt32 in stride(from: 16, through: 0, by: -8) {
+            out[n] = UInt8(ascii: ".")
+            n += 1 + writeDecimal(UInt8(truncatingIfNeeded: v >> shift), into: out + n + 1)
+        }
+        return n
+    }
+
+    /// An octet in decimal without leading zeros; returns the digit count.
+    @inline(__always)
+    private func writeDecimal(_ octet: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        if octet >= 100 { out[n] = 48 + octet / 100; n += 1 }
+        if octet >= 10 { out[n] = 48 + octet / 10 % 10; n += 1 }
+        out[n] = 48 + octet % 10
+        return n + 1
+    }
+}
+
+@inline(__always) private func lowerHexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }

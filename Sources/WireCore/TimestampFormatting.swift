@@ -24,45 +24,82 @@ extension Timestamp {
 
     /// Writes `rfc3339` (27 bytes) at `out`. Only for values with `hasFixedRFC3339Layout`.
     public func writeRFC3339(into out: UnsafeMutablePointer<UInt8>) {
+        var days = RFC3339DayCache()
+        writeRFC3339(into: out, days: &days)
+    }
+
+    /// Writes `rfc3339Seconds` (20 bytes) at `out`. Only for values with `hasFixedRFC3339SecondsLayout`.
+    public func writeRFC3339Seconds(into out: UnsafeMutablePointer<UInt8>) {
+        var days = RFC3339DayCache()
+        writeRFC3339Seconds(into: out, days: &days)
+    }
+
+    /// `writeRFC3339(into:)` taking the date from `days` when it is the day `days` last wrote.
+    public func writeRFC3339(into out: UnsafeMutablePointer<UInt8>, days: inout RFC3339DayCache) {
         precondition(hasFixedRFC3339Layout, "the fixed RFC 3339 layout needs a four-digit year")
-        writeDateAndTime(into: out)
+        writeDateAndTime(into: out, days: &days)
         out[19] = UInt8(ascii: ".")
-        let micros = Int(nanoseconds / 1000)   // 0...999_999 (checked above)
+        let micros = UInt32(truncatingIfNeeded: nanoseconds / 1000)   // 0...999_999 (checked above)
         Self.writeTwoDigits(micros / 10_000, into: out + 20)
         Self.writeTwoDigits(micros / 100 % 100, into: out + 22)
         Self.writeTwoDigits(micros % 100, into: out + 24)
         out[26] = UInt8(ascii: "Z")
     }
 
-    /// Writes `rfc3339Seconds` (20 bytes) at `out`. Only for values with `hasFixedRFC3339SecondsLayout`.
-    public func writeRFC3339Seconds(into out: UnsafeMutablePointer<UInt8>) {
+    /// `writeRFC3339Seconds(into:)` taking the date from `days` when it is the day `days` last wrote.
+    public func writeRFC3339Seconds(into out: UnsafeMutablePointer<UInt8>, days: inout RFC3339DayCache) {
         precondition(hasFixedRFC3339SecondsLayout, "the fixed RFC 3339 layout needs a four-digit year")
-        writeDateAndTime(into: out)
+        writeDateAndTime(into: out, days: &days)
         out[19] = UInt8(ascii: "Z")
     }
 
     /// `YYYY-MM-DDTHH:MM:SS`, the 19 bytes both layouts start with.
     @inline(__always)
-    private func writeDateAndTime(into out: UnsafeMutablePointer<UInt8>) {
-        let (year, month, day, hour, minute, second) = Self.civil(fromUnix: seconds)
-        Self.writeTwoDigits(year / 100, into: out)
-        Self.writeTwoDigits(year % 100, into: out + 2)
-        out[4] = UInt8(ascii: "-")
-        Self.writeTwoDigits(month, into: out + 5)
-        out[7] = UInt8(ascii: "-")
-        Self.writeTwoDigits(day, into: out + 8)
+    private func writeDateAndTime(into out: UnsafeMutablePointer<UInt8>, days: inout RFC3339DayCache) {
+        var day = seconds / 86400
+        var secondOfDay = seconds % 86400
+        if secondOfDay < 0 { secondOfDay += 86400; day -= 1 }
+        if day != days.day {
+            let (year, month, dayOfMonth, _, _, _) = Self.civil(fromUnix: day * 86400)
+            days.day = day
+            withUnsafeMutableBytes(of: &days.date) { date in
+                let p = date.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                Self.writeTwoDigits(UInt32(year / 100), into: p)
+                Self.writeTwoDigits(UInt32(year % 100), into: p + 2)
+                p[4] = UInt8(ascii: "-")
+                Self.writeTwoDigits(UInt32(month), into: p + 5)
+                p[7] = UInt8(ascii: "-")
+                Self.writeTwoDigits(UInt32(dayOfMonth), into: p + 8)
+            }
+        }
+        withUnsafeBytes(of: days.date) { date in
+            UnsafeMutableRawPointer(out).copyMemory(from: date.baseAddress!, byteCount: 10)
+        }
+        let time = UInt32(truncatingIfNeeded: secondOfDay)
         out[10] = UInt8(ascii: "T")
-        Self.writeTwoDigits(hour, into: out + 11)
+        Self.writeTwoDigits(time / 3600, into: out + 11)
         out[13] = UInt8(ascii: ":")
-        Self.writeTwoDigits(minute, into: out + 14)
+        Self.writeTwoDigits(time / 60 % 60, into: out + 14)
         out[16] = UInt8(ascii: ":")
-        Self.writeTwoDigits(second, into: out + 17)
+        Self.writeTwoDigits(time % 60, into: out + 17)
     }
 
-    /// `v` in 0...99 as two ASCII digits.
+    /// `v` in 0...99 as two ASCII digits (unsigned arithmetic: division by a constant is a multiply).
     @inline(__always)
-    private static func writeTwoDigits(_ v: Int, into out: UnsafeMutablePointer<UInt8>) {
-        out[0] = UInt8(truncatingIfNeeded: 48 + v / 10)
-        out[1] = UInt8(truncatingIfNeeded: 48 + v % 10)
+    private static func writeTwoDigits(_ v: UInt32, into out: UnsafeMutablePointer<UInt8>) {
+        let tens = v / 10
+        out[0] = UInt8(truncatingIfNeeded: 48 + tens)
+        out[1] = UInt8(truncatingIfNeeded: 48 + v - tens * 10)
     }
+}
+
+/// The `YYYY-MM-DD` of the last day a fixed-layout time was written for: a connection's times
+/// are usually all of one day, and the calendar arithmetic is most of the work.
+public struct RFC3339DayCache: Sendable {
+    /// Days since the epoch; `Int64.min` before the first time.
+    fileprivate var day = Int64.min
+    /// The date's ten bytes (and six spare).
+    fileprivate var date: (UInt64, UInt64) = (0, 0)
+
+    public init() {}
 }

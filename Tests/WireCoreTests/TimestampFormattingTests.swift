@@ -66,6 +66,26 @@ struct TimestampFormattingTests {
         #expect(Timestamp(seconds: Timestamp.firstFourDigitYearSecond, nanoseconds: 0).rfc3339 == "0000-01-01T00:00:00.000000Z")
     }
 
+    @Test func aSharedDayCacheGivesTheSameTextAsAFreshOne() {
+        var days = RFC3339DayCache()
+        var rng = SplitMix64(seed: 42)
+        var bytes = [UInt8](repeating: 0, count: Timestamp.rfc3339Length)
+        func written(_ t: Timestamp, seconds: Bool) -> String {
+            bytes.withUnsafeMutableBufferPointer { b in
+                if seconds { t.writeRFC3339Seconds(into: b.baseAddress!, days: &days) } else { t.writeRFC3339(into: b.baseAddress!, days: &days) }
+            }
+            return String(decoding: bytes.prefix(seconds ? Timestamp.rfc3339SecondsLength : Timestamp.rfc3339Length), as: UTF8.self)
+        }
+        // Runs of times within a day, across midnight, before 1970, and jumps between far-apart days.
+        var t = Timestamp.unix(year: 1969, month: 12, day: 31, hour: 23)
+        for step in 0..<20_000 {
+            t += step % 500 == 0 ? Int64(rng.next() % 10_000_000_000) - 5_000_000_000 : Int64(rng.next() % 7)
+            t = min(max(t, Timestamp.firstFourDigitYearSecond), Timestamp.firstFiveDigitYearSecond - 1)
+            let time = Timestamp(seconds: t, nanoseconds: Int32(rng.next() % 1_000_000_000))
+            #expect(written(time, seconds: step % 3 == 0) == (step % 3 == 0 ? time.rfc3339SecondsGeneral : time.rfc3339General))
+        }
+    }
+
     @Test func writesTheLayoutInPlace() {
         let t = Timestamp(seconds: Timestamp.unix(year: 2026, month: 1, day: 5, hour: 10, minute: 22, second: 1), nanoseconds: 123_456_000)
         var bytes = [UInt8](repeating: 0, count: Timestamp.rfc3339Length + 1)
