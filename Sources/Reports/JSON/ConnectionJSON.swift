@@ -7,6 +7,11 @@ import Diagnosis
 
 /// Renders one analysed connection as the JSON object of the contract (DESIGN.md "Contracts",
 /// docs/schema/tlsdiag.schema.json). Field names follow Zeek ssl.log / ECS `tls.*` habits.
+///
+/// This is the render thread's per-connection work (20,000 connections, ~150 MB of JSON for a
+/// 1 GB capture), so values go into the writer without intermediate Strings where that is easy:
+/// times, addresses and transcript words are written in place, code-point names are memoized by
+/// the writer, lists are walked rather than mapped into arrays of Strings.
 public enum ConnectionJSON {
     public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter) {
         let c = ac.connection
@@ -28,11 +33,11 @@ public enum ConnectionJSON {
         w.field("end_reason", c.endReason)
 
         w.key("tls"); w.beginObject()
-        w.field("version", tls.version?.name ?? tls.version.map { Hex.code($0.rawValue) })
-        w.field("cipher", tls.cipher?.description)
+        w.field("version", codePoint: tls.version)   // the name, or hex when unnamed: its description
+        w.field("cipher", codePoint: tls.cipher)
         w.field("server_name", tls.serverName)
         w.field("alpn", tls.alpn)
-        w.field("group", tls.group?.description)
+        w.field("group", codePoint: tls.group)
         w.field("resumed", tls.serverHello == nil ? nil : tls.resumed)
         w.field("established", c.established)
         w.field("decrypted", tls.decrypted)
@@ -44,7 +49,7 @@ public enum ConnectionJSON {
         for a in tls.alerts {
             w.beginObject()
             w.field("frame", a.frame)
-            w.field("sender", a.sender.rawValue)
+            w.field("sender", side: a.sender)
             w.field("level", a.level?.description)
             w.field("description", a.description?.description)
             w.field("encrypted", a.encrypted)
@@ -60,9 +65,9 @@ public enum ConnectionJSON {
             w.key("server_key_exchange"); w.beginObject()
             w.field("frame", ske.frame)
             w.field("kind", ske.value.kind)
-            w.field("curve", ske.value.namedCurve?.description)
+            w.field("curve", codePoint: ske.value.namedCurve)
             w.field("dh_bits", ske.value.dhPrimeBits)
-            w.field("signature_algorithm", ske.value.signatureScheme?.description)
+            w.field("signature_algorithm", codePoint: ske.value.signatureScheme)
             w.endObject()
         }
         w.field("server_certificate_frame", tls.serverCertificate?.frame)
@@ -73,12 +78,16 @@ public enum ConnectionJSON {
             w.key("certificate_request"); w.beginObject()
             w.field("frame", cr.frame)
             w.field("certificate_types", ints: cr.value.certificateTypes)
-            w.field("signature_algorithms", strings: cr.value.signatureAlgorithms.map(\.description))
-            w.field("certificate_authorities", strings: cr.value.certificateAuthorities.map { DistinguishedName.rfc4514(der: $0) ?? "<undecodable \($0.count)-byte name>" })
+            w.field("signature_algorithms", codePoints: cr.value.signatureAlgorithms)
+            w.key("certificate_authorities"); w.beginArray()
+            for name in cr.value.certificateAuthorities {
+                w.string(DistinguishedName.rfc4514(der: name) ?? "<undecodable \(name.count)-byte name>")
+            }
+            w.endArray()
             w.endObject()
         }
-        let sent: String = tls.clientCertificate.map { $0.value.isEmpty ? "empty" : "present" } ?? "none"
-        w.field("client_certificate_sent", sent)
+        let sent: StaticString = tls.clientCertificate.map { $0.value.isEmpty ? "empty" : "present" } ?? "none"
+        w.key("client_certificate_sent"); w.string(sent)
         w.field("client_certificate_frame", tls.clientCertificate?.frame)
         if tls.clientCertificate == nil { w.key("client_certificates"); w.null() }
         else { certificates("client_certificates", ac.clientChain, tls.clientCertificate?.value.certificates, &w) }
@@ -113,10 +122,8 @@ public enum ConnectionJSON {
             w.beginObject()
             w.field("frame", e.frame)
             w.field("time", timestamp: e.time)
-            w.field("sender", e.sender.rawValue)
-            let (name, detail) = TranscriptText.describe(e.event)
-            w.field("event", name)
-            if let detail { w.field("detail", detail) }
+            w.field("sender", side: e.sender)
+            transcriptWords(e.event, &w)
             if e.decrypted { w.field("decrypted", true) }
             w.endObject()
         }
@@ -139,15 +146,34 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func endpoint(_ key: String, _ e: Endpoint, _ mac: EthernetAddress?, _ w: inout JSONWriter) {
+    static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, _ w: inout JSONWriter) {
         w.key(key); w.beginObject()
-        w.field("ip", e.ip.description)
+        w.key("ip"); w.unescapedString(maxLength: IPAddress.maxTextLength) { e.ip.writeDescription(into: $0) }
         w.field("port", Int(e.port))
-        w.field("mac", mac.flatMap { $0.isZero ? nil : $0.description })
+        w.key("mac")
         if let m = mac, !m.isZero {
-            w.field("vendor", OUITable.vendor(forOUI: String(m.description.prefix(8))))
+            w.unescapedString(maxLength: EthernetAddress.textLength) { m.writeDescription(into: $0); return EthernetAddress.textLength }
+            // The OUI as "xx:xx:xx", the first eight bytes of the address's text.
+            let oui = String(unsafeUninitializedCapacity: EthernetAddress.textLength) { buffer in
+                m.writeDescription(into: buffer.baseAddress!)
+                return 8
+            }
+            w.field("vendor", OUITable.vendor(forOUI: oui))
+        } else {
+            w.null()
         }
         w.endObject()
+    }
+
+    /// The transcript line's "event" and, when it has one, "detail" (`TranscriptText.spell`).
+    static func transcriptWords(_ event: TranscriptEntry.Event, _ w: inout JSONWriter) {
+        w.key("event")
+        w.beginString()
+        withUnsafeMutablePointer(to: &w) { writer in
+            var fields = TranscriptJSONFields(writer: writer)
+            TranscriptText.spell(event, into: &fields)
+        }
+        w.endString()
     }
 
     static func clientHello(_ ch: Located<ClientHello>, _ w: inout JSONWriter) {
@@ -155,16 +181,16 @@ public enum ConnectionJSON {
         w.key("client_hello"); w.beginObject()
         w.field("frame", ch.frame)
         w.field("first_frame", ch.firstFrame)
-        w.field("legacy_version", h.legacyVersion.description)
-        w.field("versions", strings: h.offeredVersions.map(\.description))
-        w.field("highest_version", h.highestVersion.description)
-        w.field("cipher_suites", strings: h.cipherSuites.map(\.description))
+        w.field("legacy_version", codePoint: h.legacyVersion)
+        w.field("versions", codePoints: h.offeredVersions)
+        w.field("highest_version", codePoint: h.highestVersion)
+        w.field("cipher_suites", codePoints: h.cipherSuites)
         w.field("compression_methods", ints: h.compressionMethods)
-        w.field("extensions", strings: h.extensions.map(\.type.description))
-        w.field("groups", strings: h.supportedGroups.map(\.description))
-        w.field("key_share_groups", strings: h.keyShareGroups.map(\.description))
-        w.field("signature_algorithms", strings: h.signatureAlgorithms.map(\.description))
-        w.field("signature_algorithms_cert", strings: h.signatureAlgorithmsCert.map(\.description))
+        w.key("extensions"); w.beginArray(); for e in h.extensions { w.codePoint(e.type) }; w.endArray()
+        w.field("groups", codePoints: h.supportedGroups)
+        w.field("key_share_groups", codePoints: h.keyShareGroups)
+        w.field("signature_algorithms", codePoints: h.signatureAlgorithms)
+        w.field("signature_algorithms_cert", codePoints: h.signatureAlgorithmsCert)
         w.field("alpn", strings: h.alpnProtocols)
         w.field("ec_point_formats", ints: h.ecPointFormats)
         w.field("server_name", h.serverName)
@@ -176,23 +202,23 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func serverHello(_ key: String, _ sh: Located<ServerHello>, _ w: inout JSONWriter) {
+    static func serverHello(_ key: StaticString, _ sh: Located<ServerHello>, _ w: inout JSONWriter) {
         let h = sh.value
         w.key(key); w.beginObject()
         w.field("frame", sh.frame)
-        w.field("legacy_version", h.legacyVersion.description)
-        w.field("version", h.negotiatedVersion.description)
-        w.field("cipher", h.cipherSuite.description)
+        w.field("legacy_version", codePoint: h.legacyVersion)
+        w.field("version", codePoint: h.negotiatedVersion)
+        w.field("cipher", codePoint: h.cipherSuite)
         w.field("compression_method", Int(h.compressionMethod))
-        w.field("extensions", strings: h.extensions.map(\.type.description))
-        w.field("key_share_group", h.keyShareGroup?.description)
+        w.key("extensions"); w.beginArray(); for e in h.extensions { w.codePoint(e.type) }; w.endArray()
+        w.field("key_share_group", codePoint: h.keyShareGroup)
         w.field("alpn", h.alpnProtocol)
         w.field("session_id_length", h.sessionID.count)
         w.field("extension_errors", strings: h.extensionErrors)
         w.endObject()
     }
 
-    static func certificates(_ key: String, _ report: ChainReport?, _ ders: [[UInt8]]?, _ w: inout JSONWriter) {
+    static func certificates(_ key: StaticString, _ report: ChainReport?, _ ders: [[UInt8]]?, _ w: inout JSONWriter) {
         w.key(key); w.beginArray()
         if let report {
             for (i, cert) in report.certificates.enumerated() { certificate(cert, index: i, &w) }
@@ -214,7 +240,7 @@ public enum ConnectionJSON {
             w.field("serial", s.serial)
             w.field("not_before", timestampSeconds: s.notBefore)
             w.field("not_after", timestampSeconds: s.notAfter)
-            w.field("san", strings: s.subjectAltNames.map(\.description))
+            w.key("san"); w.beginArray(); for name in s.subjectAltNames { w.string(name.description) }; w.endArray()
             w.field("key_type", s.keyType)
             w.field("key_bits", s.keyBits)
             w.field("curve", s.curve)
@@ -232,7 +258,7 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func chain(_ key: String, _ r: ChainReport?, _ w: inout JSONWriter) {
+    static func chain(_ key: StaticString, _ r: ChainReport?, _ w: inout JSONWriter) {
         w.key(key)
         guard let r else { w.null(); return }
         w.beginObject()
@@ -271,7 +297,7 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func plaintext(_ key: String, _ p: Located<[UInt8]>?, _ bytes: Int, _ w: inout JSONWriter) {
+    static func plaintext(_ key: StaticString, _ p: Located<[UInt8]>?, _ bytes: Int, _ w: inout JSONWriter) {
         w.key(key)
         guard let p else { w.null(); return }
         w.beginObject()
@@ -288,23 +314,29 @@ public enum ConnectionJSON {
         w.field("syn_count", t.synCount)
         w.field("syn_ack_frame", t.synAck?.frame)
         w.field("started_before_capture", t.startedBeforeCapture)
-        for (k, list) in [("fins", t.fins), ("rsts", t.rsts)] {
-            w.key(k); w.beginArray()
-            for s in list { w.beginObject(); w.field("frame", s.frame); w.field("sender", s.sender.rawValue); w.endObject() }
-            w.endArray()
-        }
-        for (k, s, seen) in [("client", t.client, t.sawClientPackets), ("server", t.server, t.sawServerPackets)] {
-            w.key(k); w.beginObject()
-            w.field("seen", seen)
-            w.field("segments", s.segments)
-            w.field("payload_bytes", s.payloadBytes)
-            w.field("retransmitted_segments", s.retransmittedSegments)
-            w.field("out_of_order_segments", s.outOfOrderSegments)
-            w.field("gap_bytes", s.gapBytes)
-            w.field("gaps", s.gapCount)
-            w.field("snaplen_truncated_segments", s.truncatedSegments)
-            w.endObject()
-        }
+        tcpSignals("fins", t.fins, &w)
+        tcpSignals("rsts", t.rsts, &w)
+        tcpDirection("client", t.client, seen: t.sawClientPackets, &w)
+        tcpDirection("server", t.server, seen: t.sawServerPackets, &w)
+        w.endObject()
+    }
+
+    static func tcpSignals(_ key: StaticString, _ signals: [TCPSignal], _ w: inout JSONWriter) {
+        w.key(key); w.beginArray()
+        for s in signals { w.beginObject(); w.field("frame", s.frame); w.field("sender", side: s.sender); w.endObject() }
+        w.endArray()
+    }
+
+    static func tcpDirection(_ key: StaticString, _ s: DirectionStats, seen: Bool, _ w: inout JSONWriter) {
+        w.key(key); w.beginObject()
+        w.field("seen", seen)
+        w.field("segments", s.segments)
+        w.field("payload_bytes", s.payloadBytes)
+        w.field("retransmitted_segments", s.retransmittedSegments)
+        w.field("out_of_order_segments", s.outOfOrderSegments)
+        w.field("gap_bytes", s.gapBytes)
+        w.field("gaps", s.gapCount)
+        w.field("snaplen_truncated_segments", s.truncatedSegments)
         w.endObject()
     }
 
@@ -326,5 +358,66 @@ public enum ConnectionJSON {
         }
         w.endArray()
         w.endObject()
+    }
+}
+
+/// Writes a transcript event's words into the JSON string values opened by
+/// `ConnectionJSON.transcriptWords`: the name into "event", the detail into "detail".
+struct TranscriptJSONFields: TranscriptTextOutput {
+    let writer: UnsafeMutablePointer<JSONWriter>
+
+    mutating func append(_ text: StaticString) { writer.pointee.appendToString(text) }
+    mutating func append(_ text: String) { writer.pointee.appendToString(text) }
+    mutating func append(decimal n: Int) { writer.pointee.appendToString(decimal: n) }
+    mutating func append(messageName t: HandshakeType) {
+        writer.pointee.appendToString(codePointName: .handshakeMessage, UInt16(t.rawValue)) { t.displayName }
+    }
+    mutating func startDetail() {
+        writer.pointee.endString()
+        writer.pointee.key("detail")
+        writer.pointee.beginString()
+    }
+}
+
+// MARK: - Code points and sides
+
+/// A TLS code point whose name the writer memoizes (`JSONWriter.codePointName`).
+protocol JSONCodePoint: RawRepresentable<UInt16>, CustomStringConvertible {
+    static var family: JSONWriter.CodePointFamily { get }
+}
+
+extension ProtocolVersion: JSONCodePoint { static var family: JSONWriter.CodePointFamily { .protocolVersion } }
+extension CipherSuite: JSONCodePoint { static var family: JSONWriter.CodePointFamily { .cipherSuite } }
+extension ExtensionType: JSONCodePoint { static var family: JSONWriter.CodePointFamily { .extensionType } }
+extension NamedGroup: JSONCodePoint { static var family: JSONWriter.CodePointFamily { .namedGroup } }
+extension SignatureScheme: JSONCodePoint { static var family: JSONWriter.CodePointFamily { .signatureScheme } }
+
+extension JSONWriter {
+    /// A code point's `description` (its name, or hex when unnamed), memoized per writer.
+    mutating func codePoint<C: JSONCodePoint>(_ c: C) {
+        codePointName(C.family, c.rawValue) { c.description }
+    }
+
+    mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoint c: C?) {
+        key(k); if let c { codePoint(c) } else { null() }
+    }
+
+    mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoints list: [C]) {
+        key(k); beginArray(); for c in list { codePoint(c) }; endArray()
+    }
+
+    /// `Side.rawValue` without a String.
+    mutating func field(_ k: StaticString, side: Side) {
+        key(k); string(ConnectionJSON.name(of: side))
+    }
+}
+
+extension ConnectionJSON {
+    /// `side.rawValue` as a literal (a test checks they agree).
+    static func name(of side: Side) -> StaticString {
+        switch side {
+        case .client: return "client"
+        case .server: return "server"
+        }
     }
 }

@@ -5,43 +5,64 @@ import WireCore
 /// what people read; it escapes every string per RFC 8259, so capture-controlled text is safe.
 ///
 /// It is on the per-connection path of every JSON report (a 1 GB capture renders about 150 MB of
-/// JSON), so the output buffer is raw memory written through a pointer (no Array bookkeeping per
-/// append), strings are copied in runs and scanned for bytes to escape eight at a time, and numbers
-/// are written as digits without a String. Keys are `StaticString`s (no String hand-over), times
-/// and addresses are written in place, and names of protocol code points are escaped once per
-/// writer and then copied (`codePointName`). Value semantics are kept: a copied writer copies its
-/// buffer before its next write.
+/// JSON, some 200 keys and 160 strings per connection), so:
+/// - the output buffer is raw memory written through a pointer (no Array bookkeeping per append);
+/// - strings are copied and tested for bytes to escape eight bytes at a time;
+/// - keys are `StaticString`s (no String hand-over), and a `field` writes its key and value under
+///   one copy-on-write and comma check;
+/// - numbers, times and addresses are written in place, without a String;
+/// - names of protocol code points are escaped once per writer, then copied (`codePointName`).
+///
+/// Value semantics are kept: a copied writer copies its buffer before its next write.
 public struct JSONWriter {
     /// The JSON written so far (a copy; `withBytes` reads it in place).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: count)) }
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
     /// Bytes written so far.
     public private(set) var count = 0
 
+    /// The buffer's owner; `base` and `capacity` are its values, kept here to save a load per write.
     private var storage: Storage
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
     /// Bit n: the container open at depth n (0 = top level) already holds a value, so the next one
     /// needs a comma. A bit stack instead of an array: no array traffic per value.
     private var commaBits: UInt64 = 0
+    /// `1 << depth`, or 0 from depth 64 on (where `deeperCommas` holds the flags).
+    private var depthBit: UInt64 = 1
     private var deeperCommas: [Bool] = []
     private var afterKey = false
     let pretty: Bool
     private var depth = 0
-    /// Finished JSON strings of code-point names, made on first use (`codePointName`).
-    private var codePointNames: CodePointNameMemo?
+    /// `codePointName`'s memo: per family 65,536 slots, 0 when the value has not been seen, else
+    /// the offset of its finished JSON string in `codePointText` << 8 | the string's length.
+    /// Arrays, so a copied writer shares them until one of the two adds a name.
+    private var codePointSlots: [UInt32] = []
+    private var codePointText: [UInt8] = []
+    /// The date of the last day a time was written for (a connection's times share it).
+    private var timestampDays = RFC3339DayCache()
 
     public init(pretty: Bool = false, capacity: Int = 4096) {
         self.pretty = pretty
-        self.storage = Storage(capacity: max(capacity, 64))
+        let storage = Storage(capacity: max(capacity, 64))
+        self.storage = storage
+        self.base = storage.base
+        self.capacity = storage.capacity
     }
 
     /// Calls `body` with the JSON written so far, without copying it.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: storage.base, count: count))
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
+    /// Starts a new document; the memo of code-point names is kept.
     public mutating func reset() {
-        if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(capacity: capacity)
+            base = storage.base
+        }
         count = 0
         commaBits = 0
+        depthBit = 1
         deeperCommas.removeAll()
         afterKey = false
         depth = 0
@@ -63,7 +84,7 @@ public struct JSONWriter {
     /// Room for `n` more bytes (the buffer is already this writer's own: `ensureUnique`).
     @inline(__always)
     private mutating func reserve(_ n: Int) {
-        if count + n > storage.capacity { grow(n) }
+        if count &+ n > capacity { grow(n) }
     }
 
     /// Copy-on-write, checked once per public call (a copy can only happen between calls).
@@ -74,33 +95,34 @@ public struct JSONWriter {
 
     private mutating func grow(_ n: Int) {
         let needed = count + n
-        let capacity = needed > storage.capacity ? max(needed, storage.capacity * 2) : storage.capacity
-        let fresh = Storage(capacity: capacity)
-        fresh.base.update(from: storage.base, count: count)
+        let fresh = Storage(capacity: needed > capacity ? max(needed, capacity * 2) : capacity)
+        fresh.base.update(from: base, count: count)
         storage = fresh
+        base = fresh.base
+        capacity = fresh.capacity
     }
 
     @inline(__always)
     private mutating func put(_ b: UInt8) {
         reserve(1)
-        storage.base[count] = b
-        count += 1
+        base[count] = b
+        count &+= 1
     }
 
     @inline(__always)
     private mutating func put(_ a: UInt8, _ b: UInt8) {
         reserve(2)
-        storage.base[count] = a
-        storage.base[count + 1] = b
-        count += 2
+        base[count] = a
+        base[count &+ 1] = b
+        count &+= 2
     }
 
     @inline(__always)
     private mutating func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
         guard n > 0 else { return }
         reserve(n)
-        (storage.base + count).update(from: p, count: n)
-        count += n
+        (base + count).update(from: p, count: n)
+        count &+= n
     }
 
     private mutating func put(_ s: StaticString) {
@@ -114,12 +136,18 @@ public struct JSONWriter {
         for _ in 0..<depth { put(32, 32) }
     }
 
+    /// What goes before any value: the copy-on-write check, then nothing after a key, else a comma
+    /// after a sibling and, when pretty, a new line.
     @inline(__always)
     private mutating func valuePrefix() {
         ensureUnique()
         if afterKey { afterKey = false; return }
-        if hasValue(at: depth) { put(44) }
-        setHasValue(at: depth, true)
+        if depthBit != 0 {
+            if commaBits & depthBit != 0 { put(44) } else { commaBits |= depthBit }
+        } else {
+            if hasValue(at: depth) { put(44) }
+            setHasValue(at: depth, true)
+        }
         if pretty && depth > 0 { newlineIndent() }
     }
 
@@ -139,26 +167,31 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func beginObject() { valuePrefix(); put(123); depth += 1; setHasValue(at: depth, false) }
-    public mutating func endObject() {
-        ensureUnique()
-        let had = hasValue(at: depth); depth -= 1
-        if had && pretty { newlineIndent() }
-        put(125)
+    public mutating func beginObject() { valuePrefix(); put(123); enterContainer() }
+    public mutating func endObject() { leaveContainer(); put(125) }
+    public mutating func beginArray() { valuePrefix(); put(91); enterContainer() }
+    public mutating func endArray() { leaveContainer(); put(93) }
+
+    @inline(__always)
+    private mutating func enterContainer() {
+        depth += 1
+        depthBit = depth < 64 ? 1 << depth : 0
+        setHasValue(at: depth, false)
     }
-    public mutating func beginArray() { valuePrefix(); put(91); depth += 1; setHasValue(at: depth, false) }
-    public mutating func endArray() {
+
+    /// Back to the enclosing container, with a new line first when pretty and the container has values.
+    @inline(__always)
+    private mutating func leaveContainer() {
         ensureUnique()
-        let had = hasValue(at: depth); depth -= 1
+        let had = hasValue(at: depth)
+        depth -= 1
+        depthBit = depth < 64 ? 1 << depth : 0
         if had && pretty { newlineIndent() }
-        put(93)
     }
 
     /// A key from this code base's literals: its bytes are copied without a String.
     public mutating func key(_ k: StaticString) {
-        valuePrefix()
-        k.withUTF8Buffer { appendEscaped($0) }
-        if pretty { put(58, 32) } else { put(58) }
+        keyAndColon(k)
         afterKey = true
     }
 
@@ -171,18 +204,34 @@ public struct JSONWriter {
         afterKey = true
     }
 
+    /// The value prefix, `"key":` and, when pretty, a space: what every `field` starts with. A
+    /// key is a literal, almost always short and clean: it is copied with one room check.
+    @inline(__always)
+    private mutating func keyAndColon(_ k: StaticString) {
+        valuePrefix()
+        if k.hasPointerRepresentation {
+            let n = k.utf8CodeUnitCount
+            reserve(n + 11)   // quotes, colon, space, and a word's slack for `copyIfClean`
+            let out = base + count
+            if Self.copyIfClean(k.utf8Start, n, to: out + 1) {
+                out[0] = 34
+                out[n + 1] = 34
+                out[n + 2] = 58
+                count += n + 3
+                if pretty { put(32) }
+                return
+            }
+        }
+        k.withUTF8Buffer { appendEscaped($0) }
+        if pretty { put(58, 32) } else { put(58) }
+    }
+
     // MARK: - Values
 
     public mutating func string(_ s: String) { valuePrefix(); appendEscaped(s) }
-    public mutating func int<T: BinaryInteger>(_ v: T) {
-        valuePrefix()
-        guard let n = Int64(exactly: v) else {
-            var s = String(v)
-            s.withUTF8 { put($0.baseAddress!, $0.count) }   // a String's UTF-8 view always has storage
-            return
-        }
-        appendDecimal(n)
-    }
+    /// A literal (an enum's name, a fixed word), without a String hand-over.
+    public mutating func string(_ s: StaticString) { valuePrefix(); s.withUTF8Buffer { appendEscaped($0) } }
+    public mutating func int<T: BinaryInteger>(_ v: T) { valuePrefix(); appendInteger(v) }
     public mutating func double(_ v: Double) {
         valuePrefix()
         if v.isFinite {
@@ -192,7 +241,7 @@ public struct JSONWriter {
             put("null")
         }
     }
-    public mutating func bool(_ v: Bool) { valuePrefix(); if v { put("true") } else { put("false") } }
+    public mutating func bool(_ v: Bool) { valuePrefix(); appendBool(v) }
     public mutating func null() { valuePrefix(); put("null") }
     /// Already-serialised JSON (from another writer).
     public mutating func raw(_ json: [UInt8]) {
@@ -201,36 +250,20 @@ public struct JSONWriter {
     }
 
     /// A time as `Timestamp.rfc3339` prints it, written in place.
-    public mutating func timestamp(_ t: Timestamp) {
-        guard t.hasFixedRFC3339Layout else { string(t.rfc3339); return }
-        valuePrefix()
-        reserve(Timestamp.rfc3339Length + 2)
-        storage.base[count] = 34
-        t.writeRFC3339(into: storage.base + count + 1)
-        storage.base[count + Timestamp.rfc3339Length + 1] = 34
-        count += Timestamp.rfc3339Length + 2
-    }
+    public mutating func timestamp(_ t: Timestamp) { valuePrefix(); appendTimestamp(t) }
 
     /// A time as `Timestamp.rfc3339Seconds` prints it, written in place.
-    public mutating func timestampSeconds(_ t: Timestamp) {
-        guard t.hasFixedRFC3339SecondsLayout else { string(t.rfc3339Seconds); return }
-        valuePrefix()
-        reserve(Timestamp.rfc3339SecondsLength + 2)
-        storage.base[count] = 34
-        t.writeRFC3339Seconds(into: storage.base + count + 1)
-        storage.base[count + Timestamp.rfc3339SecondsLength + 1] = 34
-        count += Timestamp.rfc3339SecondsLength + 2
-    }
+    public mutating func timestampSeconds(_ t: Timestamp) { valuePrefix(); appendTimestampSeconds(t) }
 
     /// A string value whose bytes `write` puts in place and counts (at most `maxLength`): for text
     /// that never needs escaping, such as addresses, decimal and hex digits.
     mutating func unescapedString(maxLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         valuePrefix()
         reserve(maxLength + 2)
-        storage.base[count] = 34
-        let n = write(storage.base + count + 1)
+        base[count] = 34
+        let n = write(base + count + 1)
         precondition(n <= maxLength, "wrote past the room asked for")
-        storage.base[count + n + 1] = 34
+        base[count + n + 1] = 34
         count += n + 2
     }
 
@@ -245,10 +278,23 @@ public struct JSONWriter {
     mutating func appendToString(decimal n: Int) { appendDecimal(Int64(n)) }
     mutating func endString() { put(34) }
 
-    // Convenience: key + value. Keys written as literals take the `StaticString` forms.
-    public mutating func field(_ k: StaticString, _ v: String?) { key(k); if let v { string(v) } else { null() } }
-    public mutating func field<T: BinaryInteger>(_ k: StaticString, _ v: T?) { key(k); if let v { int(v) } else { null() } }
-    public mutating func field(_ k: StaticString, _ v: Bool?) { key(k); if let v { bool(v) } else { null() } }
+    // MARK: - Fields (key + value)
+
+    // Keys written as literals take the `StaticString` forms; each writes key and value under one
+    // value prefix.
+
+    public mutating func field(_ k: StaticString, _ v: String?) {
+        keyAndColon(k)
+        if let v { appendEscaped(v) } else { put("null") }
+    }
+    public mutating func field<T: BinaryInteger>(_ k: StaticString, _ v: T?) {
+        keyAndColon(k)
+        if let v { appendInteger(v) } else { put("null") }
+    }
+    public mutating func field(_ k: StaticString, _ v: Bool?) {
+        keyAndColon(k)
+        if let v { appendBool(v) } else { put("null") }
+    }
     public mutating func field(_ k: StaticString, strings: [String]) {
         key(k); beginArray(); for s in strings { string(s) }; endArray()
     }
@@ -256,10 +302,12 @@ public struct JSONWriter {
         key(k); beginArray(); for v in ints { int(v) }; endArray()
     }
     public mutating func field(_ k: StaticString, timestamp t: Timestamp?) {
-        key(k); if let t { timestamp(t) } else { null() }
+        keyAndColon(k)
+        if let t { appendTimestamp(t) } else { put("null") }
     }
     public mutating func field(_ k: StaticString, timestampSeconds t: Timestamp?) {
-        key(k); if let t { timestampSeconds(t) } else { null() }
+        keyAndColon(k)
+        if let t { appendTimestampSeconds(t) } else { put("null") }
     }
 
     @_disfavoredOverload
@@ -282,35 +330,119 @@ public struct JSONWriter {
     /// Protocol code points whose names are memoized per writer.
     public enum CodePointFamily: Int, CaseIterable {
         case protocolVersion, cipherSuite, extensionType, namedGroup, signatureScheme
+        /// Handshake message names as transcripts print them ("ClientHello").
+        case handshakeMessage
     }
 
-    /// Writes the name `describe(value)` of a code point as a JSON string. The first time a value
-    /// of a family is seen the name is looked up and escaped; after that its finished bytes are
-    /// copied. `describe` must give one name per value (a code point's `description`).
-    public mutating func codePointName(_ family: CodePointFamily, _ value: UInt16, _ describe: (UInt16) -> String) {
+    /// Writes the name of a code point, `describe()`, as a JSON string. The first time a value of a
+    /// family is seen the name is looked up and escaped; after that its escaped bytes are copied
+    /// (a ClientHello lists about fifty names, each otherwise a registry lookup and a String).
+    /// `describe` must give one name per value (a code point's `description`).
+    public mutating func codePointName(_ family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
         valuePrefix()
-        if let memo = codePointNames, let (start, length) = memo.lookup(family.rawValue, value) {
-            put(start, length)
+        put(34)
+        appendCodePointName(family, value, describe)
+        put(34)
+    }
+
+    /// `codePointName` inside a string being written in pieces (`beginString`).
+    mutating func appendToString(codePointName family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
+        appendCodePointName(family, value, describe)
+    }
+
+    /// The escaped name, without quotes, from the memo or (the first time) from `describe`.
+    @inline(__always)
+    private mutating func appendCodePointName(_ family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
+        let slotIndex = family.rawValue << 16 | Int(value)
+        if slotIndex < codePointSlots.count {
+            let slot = codePointSlots[slotIndex]
+            if slot != 0 {
+                let length = Int(slot & 0xff)
+                reserve(length + 8)
+                codePointText.withUnsafeBufferPointer { text in
+                    Self.copyWords(from: text.baseAddress! + Int(slot >> 8), to: base + count, length)
+                }
+                count &+= length
+                return
+            }
+        }
+        let start = count
+        var name = describe()
+        name.withUTF8 { appendEscapedBody($0) }
+        let length = count - start
+        // Offsets have 24 bits and lengths 8: an empty or longer name (none is) or a full memo is
+        // not kept.
+        guard length > 0, length <= 0xff, codePointText.count + length <= 1 << 24 else { return }
+        if codePointSlots.isEmpty {
+            codePointSlots = Array(repeating: 0, count: CodePointFamily.allCases.count << 16)   // 1.5 MB
+        }
+        codePointSlots[slotIndex] = UInt32(codePointText.count) << 8 | UInt32(length)
+        codePointText.append(contentsOf: UnsafeBufferPointer(start: base + start, count: length))
+    }
+
+    /// Copies `n` bytes as overlapping eight-byte words (byte by byte under eight); `to` needs room
+    /// for `n + 8` bytes.
+    @inline(__always)
+    private static func copyWords(from p: UnsafePointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, _ n: Int) {
+        guard n >= 8 else {
+            for i in 0..<n { out[i] = p[i] }
             return
         }
-        let before = count
-        appendEscaped(describe(value))
-        if codePointNames == nil { codePointNames = CodePointNameMemo(families: CodePointFamily.allCases.count) }
-        codePointNames!.remember(family.rawValue, value, storage.base + before, count - before)
+        var i = 0
+        while i + 8 <= n {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            i += 8
+        }
+        if i < n {
+            UnsafeMutableRawPointer(out + n - 8).storeBytes(of: UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        }
+    }
+
+    // MARK: - Value bodies (after the prefix)
+
+    @inline(__always)
+    private mutating func appendBool(_ v: Bool) { if v { put("true") } else { put("false") } }
+
+    @inline(__always)
+    private mutating func appendInteger<T: BinaryInteger>(_ v: T) {
+        guard let n = Int64(exactly: v) else {
+            var s = String(v)
+            s.withUTF8 { put($0.baseAddress!, $0.count) }   // a String's UTF-8 view always has storage
+            return
+        }
+        appendDecimal(n)
+    }
+
+    private mutating func appendTimestamp(_ t: Timestamp) {
+        guard t.hasFixedRFC3339Layout else { appendEscaped(t.rfc3339); return }
+        reserve(Timestamp.rfc3339Length + 2)
+        base[count] = 34
+        t.writeRFC3339(into: base + count + 1, days: &timestampDays)
+        base[count + Timestamp.rfc3339Length + 1] = 34
+        count += Timestamp.rfc3339Length + 2
+    }
+
+    private mutating func appendTimestampSeconds(_ t: Timestamp) {
+        guard t.hasFixedRFC3339SecondsLayout else { appendEscaped(t.rfc3339Seconds); return }
+        reserve(Timestamp.rfc3339SecondsLength + 2)
+        base[count] = 34
+        t.writeRFC3339Seconds(into: base + count + 1, days: &timestampDays)
+        base[count + Timestamp.rfc3339SecondsLength + 1] = 34
+        count += Timestamp.rfc3339SecondsLength + 2
     }
 
     /// Decimal digits straight into the buffer: no String per number.
     private mutating func appendDecimal(_ n: Int64) {
         reserve(20)   // "-9223372036854775808"
-        if n < 0 { storage.base[count] = 45; count += 1 }
+        if n < 0 { base[count] = 45; count += 1 }
         var m = n.magnitude
-        if m < 10 { storage.base[count] = 48 + UInt8(m); count += 1; return }
+        if m < 10 { base[count] = 48 + UInt8(m); count += 1; return }
         var digits = 0
         var t = m
         while t > 0 { digits += 1; t /= 10 }
         var i = count + digits - 1
         while m > 0 {
-            storage.base[i] = 48 + UInt8(m % 10)
+            base[i] = 48 + UInt8(m % 10)
             m /= 10
             i -= 1
         }
@@ -330,41 +462,65 @@ public struct JSONWriter {
         put(34)
     }
 
-    /// Writes straight into the buffer, without quotes. Most strings are short and clean: their
-    /// eight-byte words are stored whole and the last partial word is stored as the string's last
-    /// eight bytes (overlapping bytes already written, which are the same). Anything else goes
-    /// through `appendEscapedRest`.
+    /// Writes straight into the buffer, without quotes: short clean strings (most) as whole words
+    /// (`copyIfClean`), anything else through `appendEscapedByteByByte`.
     @inline(__always)
     private mutating func appendEscapedBody(_ utf8: UnsafeBufferPointer<UInt8>) {
         guard let p = utf8.baseAddress else { return }
         let n = utf8.count
-        guard n >= 8, n <= 4096 else { appendEscapedRest(p, from: 0, n); return }
-        reserve(n)
-        let out = storage.base + count
+        if n <= 4096 {
+            reserve(n + 8)
+            if Self.copyIfClean(p, n, to: base + count) {
+                count += n
+                return
+            }
+        }
+        appendEscapedByteByByte(p, n)
+    }
+
+    /// Copies `n` bytes from `p` to `out` as whole eight-byte words, each tested for bytes to
+    /// escape at once, and returns true; returns false if a byte needs escaping (some bytes may
+    /// have been stored by then: the caller has not counted them). Under eight bytes are gathered
+    /// into one word padded with spaces (which need no escape); a longer string's last partial
+    /// word is stored as its last eight bytes, overlapping bytes already stored (the same ones).
+    /// `out` needs room for `n + 8` bytes.
+    @inline(__always)
+    private static func copyIfClean(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Bool {
+        if n < 8 {
+            var w: UInt64 = 0x2020_2020_2020_2020 << (8 * UInt64(n))
+            var i = n
+            while i > 0 {
+                i -= 1
+                w |= UInt64(p[i]) << (8 * UInt64(i))
+            }
+            guard !needsEscape(w) else { return false }
+            UnsafeMutableRawPointer(out).storeBytes(of: w.littleEndian, as: UInt64.self)
+            return true
+        }
         var i = 0
         while i + 8 <= n {
             let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-            if Self.needsEscape(w) { count += i; appendEscapedRest(p, from: i, n); return }
+            guard !needsEscape(w) else { return false }
             UnsafeMutableRawPointer(out + i).storeBytes(of: w, as: UInt64.self)
             i += 8
         }
         if i < n {
             let w = UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self)
-            if Self.needsEscape(w) { count += i; appendEscapedRest(p, from: i, n); return }
+            guard !needsEscape(w) else { return false }
             UnsafeMutableRawPointer(out + n - 8).storeBytes(of: w, as: UInt64.self)
         }
-        count += n
+        return true
     }
 
-    /// The general case of `appendEscapedBody` from byte `i` on: room for the worst case (every
-    /// byte as `\u00XX`) is made once per 4 KB of input, clean eight-byte words are stored whole,
-    /// other bytes one at a time.
-    private mutating func appendEscapedRest(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) {
-        var i = start
+    /// The general case of `appendEscapedBody`: room for the worst case (every byte as `\u00XX`)
+    /// is made once per 4 KB of input, clean eight-byte words are stored whole, other bytes one at
+    /// a time.
+    private mutating func appendEscapedByteByByte(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        var i = 0
         while i < n {
             let end = min(n, i + 4096)
             reserve((end - i) * 6)
-            let out = storage.base
+            let out = base
             var c = count
             while i < end {
                 if i + 8 <= end {
@@ -414,57 +570,4 @@ public struct JSONWriter {
 
     @inline(__always)
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
-}
-
-/// The finished JSON strings of `JSONWriter.codePointName`: per family, 65,536 slots (one per
-/// 16-bit value, made when the family is first used: 256 KB) pointing into one byte arena.
-private final class CodePointNameMemo {
-    /// 0: not looked up yet; else the string's offset in `text` << 8 | its length in bytes.
-    private var slots: [UnsafeMutablePointer<UInt32>?]
-    private var text: UnsafeMutablePointer<UInt8>
-    private var textCount = 0
-    private var textCapacity = 4096
-    /// Offsets have 24 bits; past that (never for real names) strings are simply not remembered.
-    private static let maxTextCount = 1 << 24
-
-    init(families: Int) {
-        slots = Array(repeating: nil, count: families)
-        text = .allocate(capacity: textCapacity)
-    }
-
-    deinit {
-        for table in slots { table?.deallocate() }
-        text.deallocate()
-    }
-
-    @inline(__always)
-    func lookup(_ family: Int, _ value: UInt16) -> (UnsafePointer<UInt8>, Int)? {
-        guard let table = slots[family] else { return nil }
-        let slot = table[Int(value)]
-        guard slot != 0 else { return nil }
-        return (UnsafePointer(text + Int(slot >> 8)), Int(slot & 0xff))
-    }
-
-    func remember(_ family: Int, _ value: UInt16, _ bytes: UnsafePointer<UInt8>, _ length: Int) {
-        guard length > 0, length <= 0xff, textCount + length <= Self.maxTextCount else { return }
-        let table: UnsafeMutablePointer<UInt32>
-        if let existing = slots[family] {
-            table = existing
-        } else {
-            table = .allocate(capacity: 1 << 16)
-            table.initialize(repeating: 0, count: 1 << 16)
-            slots[family] = table
-        }
-        if textCount + length > textCapacity {
-            let capacity = max(textCapacity * 2, textCount + length)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.update(from: text, count: textCount)
-            text.deallocate()
-            text = grown
-            textCapacity = capacity
-        }
-        (text + textCount).update(from: bytes, count: length)
-        table[Int(value)] = UInt32(textCount) << 8 | UInt32(length)
-        textCount += length
-    }
 }
