@@ -95,7 +95,7 @@ public struct ClientHello: Sendable, Hashable {
         hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
         hello.random = Array(try r.readBytes(32, "random"))
         hello.sessionID = try readSessionID(&r)
-        hello.cipherSuites = try r.readUInt16List(lengthBytes: 2, "cipher_suites").map(CipherSuite.init(rawValue:))
+        hello.cipherSuites = try r.readUInt16List(lengthBytes: 2, "cipher_suites", as: CipherSuite.init(rawValue:))
         hello.compressionMethods = try r.readOpaque(lengthBytes: 1, "legacy_compression_methods")
         if !r.isAtEnd {
             hello.hasExtensionsBlock = true
@@ -128,15 +128,18 @@ public struct ClientHello: Sendable, Hashable {
             case ExtensionType.statusRequest.rawValue:
                 hasStatusRequest = true
             case ExtensionType.supportedGroups.rawValue:
-                supportedGroups = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.groups) ?? []
+                supportedGroups = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: NamedGroup.init(rawValue:))
+                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.groups) ?? []
             case ExtensionType.ecPointFormats.rawValue:
                 ecPointFormats = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.byteList(&r, "ec_point_format_list")
                 } ?? []
             case ExtensionType.signatureAlgorithms.rawValue:
-                signatureAlgorithms = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                signatureAlgorithms = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: SignatureScheme.init(rawValue:))
+                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
             case ExtensionType.signatureAlgorithmsCert.rawValue:
-                signatureAlgorithmsCert = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                signatureAlgorithmsCert = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: SignatureScheme.init(rawValue:))
+                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
             case ExtensionType.alpn.rawValue:
                 alpnProtocols = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) ?? []
             case ExtensionType.padding.rawValue:
@@ -160,8 +163,9 @@ public struct ClientHello: Sendable, Hashable {
                 hasEarlyData = true
             case ExtensionType.supportedVersions.rawValue:
                 // RFC 8446 §4.2.1: struct { ProtocolVersion versions<2..254>; } (ClientHello)
-                supportedVersions = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
-                    try r.readUInt16List(lengthBytes: 1, "versions").map(ProtocolVersion.init(rawValue:))
+                supportedVersions = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 1, as: ProtocolVersion.init(rawValue:))
+                    ?? decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    try r.readUInt16List(lengthBytes: 1, "versions", as: ProtocolVersion.init(rawValue:))
                 } ?? []
             case ExtensionType.pskKeyExchangeModes.rawValue:
                 pskKeyExchangeModes = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in

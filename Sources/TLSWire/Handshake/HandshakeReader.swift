@@ -115,12 +115,19 @@ struct HandshakeReader {
 
     /// A vector of 16-bit values (`CipherSuite cipher_suites<2..2^16-2>`, `NamedGroup ...`).
     mutating func readUInt16List(lengthBytes: Int, _ field: @autoclosure () -> String) throws(TLSDecodeError) -> [UInt16] {
+        try readUInt16List(lengthBytes: lengthBytes, field(), as: { $0 })
+    }
+
+    /// The same, as code points of a registry type, built in one array sized up front.
+    mutating func readUInt16List<T>(lengthBytes: Int, _ field: @autoclosure () -> String, as make: (UInt16) -> T)
+        throws(TLSDecodeError) -> [T] {
         var sub = try readVector(lengthBytes: lengthBytes, field())
         guard sub.remaining % 2 == 0 else {
             throw TLSDecodeError(.lengthMismatch, "\(message): \(field()) has an odd length (\(sub.remaining) bytes) for 2-byte entries")
         }
-        var out: [UInt16] = []
-        while let v = sub.reader.readUInt16() { out.append(v) }
+        var out: [T] = []
+        out.reserveCapacity(sub.remaining / 2)
+        while let v = sub.reader.readUInt16() { out.append(make(v)) }
         return out
     }
 

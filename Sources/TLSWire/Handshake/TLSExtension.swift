@@ -18,8 +18,10 @@ public struct TLSExtension: Sendable, Hashable {
     ///     Extension extensions<0..2^16-1>;
     static func readBlock(_ r: inout HandshakeReader, _ field: @autoclosure () -> String = "extensions") throws(TLSDecodeError) -> [TLSExtension] {
         var block = try r.readVector(lengthBytes: 2, field())
+        // A well-formed block (nearly every one) is read straight from memory in one pass; a malformed one
+        // goes through the checked reader, whose error says which entry and field is wrong.
+        if let whole = wellFormedEntries(block.bytes) { return whole }
         var out: [TLSExtension] = []
-        out.reserveCapacity(countEntries(block))
         while !block.isAtEnd {
             let type = ExtensionType(rawValue: try block.readUInt16("extension_type"))
             let data = try block.readVector(lengthBytes: 2, "extension_data of \(type)")
@@ -28,17 +30,29 @@ public struct TLSExtension: Sendable, Hashable {
         return out
     }
 
-    /// How many extensions a block holds (stopping at anything malformed): one allocation for the list.
-    private static func countEntries(_ block: HandshakeReader) -> Int {
-        var probe = block.bytes
-        var n = 0
-        while probe.count >= 4 {
-            let length = Int(probe[probe.startIndex + 2]) << 8 | Int(probe[probe.startIndex + 3])
-            guard probe.count - 4 >= length else { break }
-            probe = probe.dropFirst(4 + length)
-            n += 1
+    /// The entries of a block whose entries fill it exactly, or nil.
+    private static func wellFormedEntries(_ block: ArraySlice<UInt8>) -> [TLSExtension]? {
+        block.withUnsafeBufferPointer { buf -> [TLSExtension]? in
+            var n = 0, i = 0
+            while buf.count - i >= 4 {
+                let length = Int(buf[i + 2]) << 8 | Int(buf[i + 3])
+                guard buf.count - i - 4 >= length else { return nil }
+                i += 4 + length
+                n += 1
+            }
+            guard i == buf.count else { return nil }
+            var out: [TLSExtension] = []
+            out.reserveCapacity(n)
+            i = 0
+            while i < buf.count {
+                let type = UInt16(buf[i]) << 8 | UInt16(buf[i + 1])
+                let length = Int(buf[i + 2]) << 8 | Int(buf[i + 3])
+                out.append(TLSExtension(type: ExtensionType(rawValue: type),
+                                        data: Array(UnsafeBufferPointer(rebasing: buf[(i + 4)..<(i + 4 + length)]))))
+                i += 4 + length
+            }
+            return out
         }
-        return n
     }
 }
 
@@ -84,12 +98,30 @@ enum ExtensionDecoders {
 
     /// RFC 8446 §4.2.7 / RFC 8422 §5.1.1: `NamedGroup named_group_list<2..2^16-1>;`
     static func groups(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [NamedGroup] {
-        try r.readUInt16List(lengthBytes: 2, "named_group_list").map(NamedGroup.init(rawValue:))
+        try r.readUInt16List(lengthBytes: 2, "named_group_list", as: NamedGroup.init(rawValue:))
+    }
+
+    /// A list of 16-bit code points behind a 1- or 2-byte length that fills `data` exactly, read straight
+    /// from memory; nil for anything else (the checked decoders then say what is wrong).
+    static func wellFormedUInt16List<T>(_ data: [UInt8], lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
+        data.withUnsafeBufferPointer { buf -> [T]? in
+            guard buf.count >= lengthBytes else { return nil }
+            let length = lengthBytes == 1 ? Int(buf[0]) : Int(buf[0]) << 8 | Int(buf[1])
+            guard length == buf.count - lengthBytes, length % 2 == 0 else { return nil }
+            var out: [T] = []
+            out.reserveCapacity(length / 2)
+            var i = lengthBytes
+            while i < buf.count {
+                out.append(make(UInt16(buf[i]) << 8 | UInt16(buf[i + 1])))
+                i += 2
+            }
+            return out
+        }
     }
 
     /// RFC 8446 §4.2.3: `SignatureScheme supported_signature_algorithms<2..2^16-2>;`
     static func signatureSchemes(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [SignatureScheme] {
-        try r.readUInt16List(lengthBytes: 2, "supported_signature_algorithms").map(SignatureScheme.init(rawValue:))
+        try r.readUInt16List(lengthBytes: 2, "supported_signature_algorithms", as: SignatureScheme.init(rawValue:))
     }
 
     /// `uint8 list<1..2^8-1>` (ec_point_formats, psk_key_exchange_modes).
