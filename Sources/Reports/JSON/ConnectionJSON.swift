@@ -14,6 +14,41 @@ import Diagnosis
 /// the writer, lists are walked rather than mapped into arrays of Strings.
 public enum ConnectionJSON {
     public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter) {
+        write(ac, id: id, to: &w, memo: Memo())
+    }
+
+    /// What a renderer keeps between connections: look-ups that cost thousands of instructions
+    /// each and repeat from connection to connection (the CAs a server accepts, device vendors).
+    /// At most `limit` entries each, so a capture of endless distinct names cannot grow it.
+    public final class Memo {
+        var distinguishedNames: [[UInt8]: String] = [:]
+        var vendors: [UInt32: String?] = [:]
+        let limit = 4096
+        public init() {}
+
+        func distinguishedName(_ der: [UInt8]) -> String {
+            if let known = distinguishedNames[der] { return known }
+            let name = DistinguishedName.rfc4514(der: der) ?? "<undecodable \(der.count)-byte name>"
+            if distinguishedNames.count < limit { distinguishedNames[der] = name }
+            return name
+        }
+
+        /// `OUITable.vendor(forOUI:)` of the address's first three bytes.
+        func vendor(_ mac: EthernetAddress) -> String? {
+            let oui = UInt32(truncatingIfNeeded: mac.value >> 24)
+            if let known = vendors[oui] { return known }
+            // The OUI as "xx:xx:xx", the first eight bytes of the address's text.
+            let text = String(unsafeUninitializedCapacity: EthernetAddress.textLength) { buffer in
+                mac.writeDescription(into: buffer.baseAddress!)
+                return 8
+            }
+            let vendor = OUITable.vendor(forOUI: text)
+            if vendors.count < limit { vendors[oui] = vendor }
+            return vendor
+        }
+    }
+
+    public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter, memo: Memo) {
         let c = ac.connection
         let tls = c.tls
         w.beginObject()
@@ -24,8 +59,8 @@ public enum ConnectionJSON {
         w.field("start_time", timestamp: c.startTime)
         w.field("end_time", timestamp: c.endTime)
         w.key("duration"); w.double((c.endTime.difference(from: c.startTime) * 1e6).rounded() / 1e6)
-        endpoint("client", c.client, c.clientMAC, &w)
-        endpoint("server", c.server, c.serverMAC, &w)
+        endpoint("client", c.client, c.clientMAC, memo, &w)
+        endpoint("server", c.server, c.serverMAC, memo, &w)
         w.field("vlan", ints: c.vlanIDs)
         w.field("role_basis", c.roleBasis.rawValue)
         w.field("outcome", c.outcome.rawValue)
@@ -80,14 +115,12 @@ public enum ConnectionJSON {
             w.field("certificate_types", ints: cr.value.certificateTypes)
             w.field("signature_algorithms", codePoints: cr.value.signatureAlgorithms)
             w.key("certificate_authorities"); w.beginArray()
-            for name in cr.value.certificateAuthorities {
-                w.string(DistinguishedName.rfc4514(der: name) ?? "<undecodable \(name.count)-byte name>")
-            }
+            for name in cr.value.certificateAuthorities { w.string(memo.distinguishedName(name)) }
             w.endArray()
             w.endObject()
         }
         let sent: StaticString = tls.clientCertificate.map { $0.value.isEmpty ? "empty" : "present" } ?? "none"
-        w.key("client_certificate_sent"); w.string(sent)
+        w.field("client_certificate_sent", literal: sent)
         w.field("client_certificate_frame", tls.clientCertificate?.frame)
         if tls.clientCertificate == nil { w.key("client_certificates"); w.null() }
         else { certificates("client_certificates", ac.clientChain, tls.clientCertificate?.value.certificates, &w) }
@@ -146,19 +179,14 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, _ w: inout JSONWriter) {
+    static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, _ memo: Memo, _ w: inout JSONWriter) {
         w.key(key); w.beginObject()
         w.key("ip"); w.unescapedString(maxLength: IPAddress.maxTextLength) { e.ip.writeDescription(into: $0) }
         w.field("port", Int(e.port))
         w.key("mac")
         if let m = mac, !m.isZero {
             w.unescapedString(maxLength: EthernetAddress.textLength) { m.writeDescription(into: $0); return EthernetAddress.textLength }
-            // The OUI as "xx:xx:xx", the first eight bytes of the address's text.
-            let oui = String(unsafeUninitializedCapacity: EthernetAddress.textLength) { buffer in
-                m.writeDescription(into: buffer.baseAddress!)
-                return 8
-            }
-            w.field("vendor", OUITable.vendor(forOUI: oui))
+            w.field("vendor", memo.vendor(m))
         } else {
             w.null()
         }
@@ -167,8 +195,7 @@ public enum ConnectionJSON {
 
     /// The transcript line's "event" and, when it has one, "detail" (`TranscriptText.spell`).
     static func transcriptWords(_ event: TranscriptEntry.Event, _ w: inout JSONWriter) {
-        w.key("event")
-        w.beginString()
+        w.beginStringField("event")
         withUnsafeMutablePointer(to: &w) { writer in
             var fields = TranscriptJSONFields(writer: writer)
             TranscriptText.spell(event, into: &fields)
@@ -374,8 +401,7 @@ struct TranscriptJSONFields: TranscriptTextOutput {
     }
     mutating func startDetail() {
         writer.pointee.endString()
-        writer.pointee.key("detail")
-        writer.pointee.beginString()
+        writer.pointee.beginStringField("detail")
     }
 }
 
@@ -399,7 +425,7 @@ extension JSONWriter {
     }
 
     mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoint c: C?) {
-        key(k); if let c { codePoint(c) } else { null() }
+        field(k, codePointName: C.family, c?.rawValue) { c!.description }   // called only for a value
     }
 
     mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoints list: [C]) {
@@ -408,7 +434,7 @@ extension JSONWriter {
 
     /// `Side.rawValue` without a String.
     mutating func field(_ k: StaticString, side: Side) {
-        key(k); string(ConnectionJSON.name(of: side))
+        field(k, literal: ConnectionJSON.name(of: side))
     }
 }
 

@@ -13,6 +13,7 @@ public enum ToolInfo {
 public final class JSONReport: ReportRenderer {
     let out: OutputSink
     var writer = JSONWriter(pretty: false, capacity: 1 << 16)
+    let memo = ConnectionJSON.Memo()
     var nextID = 1
     var first = true
     var counts: [String: Int] = [:]
@@ -32,7 +33,7 @@ public final class JSONReport: ReportRenderer {
 
     public func connection(_ ac: AnalyzedConnection) {
         writer.reset()
-        ConnectionJSON.write(ac, id: nextID, to: &writer)
+        ConnectionJSON.write(ac, id: nextID, to: &writer, memo: memo)
         nextID += 1
         if !first { out.write([44]) }
         out.write([10])
@@ -68,12 +69,13 @@ public final class JSONReport: ReportRenderer {
 public final class JSONLinesReport: ReportRenderer {
     let out: OutputSink
     var writer = JSONWriter(capacity: 1 << 16)
+    let memo = ConnectionJSON.Memo()
     var nextID = 1
     public init(out: OutputSink) { self.out = out }
     public func begin() {}
     public func connection(_ ac: AnalyzedConnection) {
         writer.reset()
-        ConnectionJSON.write(ac, id: nextID, to: &writer)
+        ConnectionJSON.write(ac, id: nextID, to: &writer, memo: memo)
         nextID += 1
         out.write(writer.bytes)
         out.write([10])

@@ -16,7 +16,12 @@ import WireCore
 /// Value semantics are kept: a copied writer copies its buffer before its next write.
 public struct JSONWriter {
     /// The JSON written so far (a copy; `withBytes` reads it in place).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            buffer.baseAddress?.initialize(from: base, count: count)   // one memcpy, not a loop
+            initialized = count
+        }
+    }
     /// Bytes written so far.
     public private(set) var count = 0
 
@@ -211,7 +216,7 @@ public struct JSONWriter {
         valuePrefix()
         if k.hasPointerRepresentation {
             let n = k.utf8CodeUnitCount
-            reserve(n + 11)   // quotes, colon, space, and a word's slack for `copyIfClean`
+            reserve(n + 4)   // quotes, colon, space
             let out = base + count
             if Self.copyIfClean(k.utf8Start, n, to: out + 1) {
                 out[0] = 34
@@ -270,10 +275,14 @@ public struct JSONWriter {
     // A string value written in pieces: words and numbers assembled without a String.
 
     mutating func beginString() { valuePrefix(); put(34) }
+    /// `key(k)` and `beginString()` under one value prefix.
+    mutating func beginStringField(_ k: StaticString) { keyAndColon(k); put(34) }
     mutating func appendToString(_ s: StaticString) { s.withUTF8Buffer { appendEscapedBody($0) } }
     mutating func appendToString(_ s: String) {
-        var s = s
-        s.withUTF8 { appendEscapedBody($0) }
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscapedBody($0) }) == nil {
+            var s = s
+            s.withUTF8 { appendEscapedBody($0) }
+        }
     }
     mutating func appendToString(decimal n: Int) { appendDecimal(Int64(n)) }
     mutating func endString() { put(34) }
@@ -308,6 +317,11 @@ public struct JSONWriter {
     public mutating func field(_ k: StaticString, timestampSeconds t: Timestamp?) {
         keyAndColon(k)
         if let t { appendTimestampSeconds(t) } else { put("null") }
+    }
+    /// A literal value (an enum's name, a fixed word), without a String hand-over.
+    public mutating func field(_ k: StaticString, literal v: StaticString) {
+        keyAndColon(k)
+        v.withUTF8Buffer { appendEscaped($0) }
     }
 
     @_disfavoredOverload
@@ -345,6 +359,15 @@ public struct JSONWriter {
         put(34)
     }
 
+    /// `key(k)` and `codePointName(…)` (or `null()`) under one value prefix.
+    mutating func field(_ k: StaticString, codePointName family: CodePointFamily, _ value: UInt16?, _ describe: () -> String) {
+        keyAndColon(k)
+        guard let value else { put("null"); return }
+        put(34)
+        appendCodePointName(family, value, describe)
+        put(34)
+    }
+
     /// `codePointName` inside a string being written in pieces (`beginString`).
     mutating func appendToString(codePointName family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
         appendCodePointName(family, value, describe)
@@ -358,7 +381,7 @@ public struct JSONWriter {
             let slot = codePointSlots[slotIndex]
             if slot != 0 {
                 let length = Int(slot & 0xff)
-                reserve(length + 8)
+                reserve(length)
                 codePointText.withUnsafeBufferPointer { text in
                     Self.copyWords(from: text.baseAddress! + Int(slot >> 8), to: base + count, length)
                 }
@@ -380,21 +403,30 @@ public struct JSONWriter {
         codePointText.append(contentsOf: UnsafeBufferPointer(start: base + start, count: length))
     }
 
-    /// Copies `n` bytes as overlapping eight-byte words (byte by byte under eight); `to` needs room
-    /// for `n + 8` bytes.
+    /// Copies `n` bytes as overlapping words (of eight bytes, or of four, two or one under eight),
+    /// reading nothing outside `p..<p+n`: a name is a few words, and `memcpy` costs a call.
     @inline(__always)
     private static func copyWords(from p: UnsafePointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, _ n: Int) {
-        guard n >= 8 else {
-            for i in 0..<n { out[i] = p[i] }
-            return
-        }
-        var i = 0
-        while i + 8 <= n {
-            UnsafeMutableRawPointer(out + i).storeBytes(of: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self), as: UInt64.self)
-            i += 8
-        }
-        if i < n {
-            UnsafeMutableRawPointer(out + n - 8).storeBytes(of: UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        let raw = UnsafeRawPointer(p), rawOut = UnsafeMutableRawPointer(out)
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                rawOut.storeBytes(of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            if i < n {
+                rawOut.storeBytes(of: raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+            }
+        } else if n >= 4 {
+            let head = raw.loadUnaligned(as: UInt32.self), tail = raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            rawOut.storeBytes(of: head, as: UInt32.self)
+            rawOut.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+        } else if n >= 2 {
+            let head = raw.loadUnaligned(as: UInt16.self), tail = raw.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self)
+            rawOut.storeBytes(of: head, as: UInt16.self)
+            rawOut.storeBytes(of: tail, toByteOffset: n - 2, as: UInt16.self)
+        } else if n == 1 {
+            out[0] = p[0]
         }
     }
 
@@ -431,29 +463,49 @@ public struct JSONWriter {
         count += Timestamp.rfc3339SecondsLength + 2
     }
 
-    /// Decimal digits straight into the buffer: no String per number.
+    /// Decimal digits straight into the buffer: no String per number. The digits are counted by
+    /// comparison, then written from the last, two per division.
     private mutating func appendDecimal(_ n: Int64) {
         reserve(20)   // "-9223372036854775808"
-        if n < 0 { base[count] = 45; count += 1 }
+        if n < 0 { base[count] = 45; count &+= 1 }
         var m = n.magnitude
-        if m < 10 { base[count] = 48 + UInt8(m); count += 1; return }
-        var digits = 0
-        var t = m
-        while t > 0 { digits += 1; t /= 10 }
-        var i = count + digits - 1
-        while m > 0 {
-            base[i] = 48 + UInt8(m % 10)
-            m /= 10
-            i -= 1
+        if m < 100 {   // most numbers in a report: flags' counts, small lengths
+            if m < 10 { base[count] = 48 &+ UInt8(truncatingIfNeeded: m); count &+= 1; return }
+            base[count] = 48 &+ UInt8(truncatingIfNeeded: m / 10)
+            base[count &+ 1] = 48 &+ UInt8(truncatingIfNeeded: m % 10)
+            count &+= 2
+            return
         }
-        count += digits
+        var digits = 1
+        var power: UInt64 = 10
+        while m >= power && digits < 19 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
+        var i = count &+ digits
+        while m >= 100 {
+            let pair = UInt8(truncatingIfNeeded: m % 100)
+            m /= 100
+            i &-= 2
+            base[i] = 48 &+ pair / 10
+            base[i &+ 1] = 48 &+ pair % 10
+        }
+        if m >= 10 {
+            let pair = UInt8(truncatingIfNeeded: m)
+            base[i &- 2] = 48 &+ pair / 10
+            base[i &- 1] = 48 &+ pair % 10
+        } else {
+            base[i &- 1] = 48 &+ UInt8(truncatingIfNeeded: m)
+        }
+        count &+= digits
     }
 
     // MARK: - Strings
 
     private mutating func appendEscaped(_ s: String) {
-        var s = s
-        s.withUTF8 { appendEscaped($0) }
+        // A native String's UTF-8 in place (a small one's copied to the stack) without the copy
+        // and release a `var` for `withUTF8` costs; a bridged one (never, on Linux) via withUTF8.
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var s = s
+            s.withUTF8 { appendEscaped($0) }
+        }
     }
 
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
@@ -469,7 +521,7 @@ public struct JSONWriter {
         guard let p = utf8.baseAddress else { return }
         let n = utf8.count
         if n <= 4096 {
-            reserve(n + 8)
+            reserve(n)
             if Self.copyIfClean(p, n, to: base + count) {
                 count += n
                 return
@@ -478,23 +530,31 @@ public struct JSONWriter {
         appendEscapedByteByByte(p, n)
     }
 
-    /// Copies `n` bytes from `p` to `out` as whole eight-byte words, each tested for bytes to
-    /// escape at once, and returns true; returns false if a byte needs escaping (some bytes may
-    /// have been stored by then: the caller has not counted them). Under eight bytes are gathered
-    /// into one word padded with spaces (which need no escape); a longer string's last partial
-    /// word is stored as its last eight bytes, overlapping bytes already stored (the same ones).
-    /// `out` needs room for `n + 8` bytes.
+    /// Copies `n` bytes from `p` to `out`, testing eight bytes at a time for bytes to escape, and
+    /// returns true; returns false if a byte needs escaping (some bytes may have been stored by
+    /// then: the caller has not counted them). Under eight bytes, two overlapping loads of half the
+    /// size or less make the word (the bytes between appear twice, which does not change the
+    /// answer; missing bytes are spaces, which need no escape). A longer string's last partial
+    /// word is its last eight bytes, overlapping bytes already stored (the same ones). Nothing
+    /// outside `p..<p+n` is read; `out` needs room for `n` bytes.
     @inline(__always)
     private static func copyIfClean(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let raw = UnsafeRawPointer(p), rawOut = UnsafeMutableRawPointer(out)
         if n < 8 {
-            var w: UInt64 = 0x2020_2020_2020_2020 << (8 * UInt64(n))
-            var i = n
-            while i > 0 {
-                i -= 1
-                w |= UInt64(p[i]) << (8 * UInt64(i))
+            if n >= 4 {
+                let head = raw.loadUnaligned(as: UInt32.self), tail = raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                guard !needsEscape(UInt64(head) | UInt64(tail) << 32) else { return false }
+                rawOut.storeBytes(of: head, as: UInt32.self)
+                rawOut.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+            } else if n >= 2 {
+                let head = raw.loadUnaligned(as: UInt16.self), tail = raw.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self)
+                guard !needsEscape(UInt64(head) | UInt64(tail) << 16 | 0x2020_2020_0000_0000) else { return false }
+                rawOut.storeBytes(of: head, as: UInt16.self)
+                rawOut.storeBytes(of: tail, toByteOffset: n - 2, as: UInt16.self)
+            } else if n == 1 {
+                guard !needsEscape(UInt64(p[0]) | 0x2020_2020_2020_2000) else { return false }
+                out[0] = p[0]
             }
-            guard !needsEscape(w) else { return false }
-            UnsafeMutableRawPointer(out).storeBytes(of: w.littleEndian, as: UInt64.self)
             return true
         }
         var i = 0
