@@ -99,6 +99,19 @@ public struct Finding: Sendable, Hashable {
                 remediation: String, frames: [Int], evidence: [Evidence] = [], sideAtFault: Side? = nil) {
         self.rule = rule; self.severity = severity; self.confidence = confidence; self.title = title
         self.explanation = explanation; self.remediation = remediation
-        self.frames = Array(Set(frames)).sorted(); self.evidence = evidence; self.sideAtFault = sideAtFault
+        self.frames = Self.sortedUnique(frames); self.evidence = evidence; self.sideAtFault = sideAtFault
+    }
+
+    /// Frames in order, each once (a handful per finding: sorting in place beats hashing into a Set).
+    static func sortedUnique(_ frames: [Int]) -> [Int] {
+        var out = frames
+        out.sort()
+        var kept = 0
+        for f in out where kept == 0 || out[kept - 1] != f {
+            out[kept] = f
+            kept += 1
+        }
+        out.removeLast(out.count - kept)
+        return out
     }
 }

@@ -21,6 +21,7 @@ public struct HandshakeOKRule: DiagnosisRule {
         guard c.established else { return nil }
         let tls = c.tls
         var parts: [String] = []
+        parts.reserveCapacity(6)
         parts.append(tls.version?.description ?? "unknown version")
         if let cipher = tls.cipher { parts.append(cipher.description) }
         let clientAuth: String
@@ -39,14 +40,24 @@ public struct HandshakeOKRule: DiagnosisRule {
         }
         if tls.resumed { parts.append("resumed session") }
         var frames = [Int]()
+        frames.reserveCapacity(5)
         if let f = tls.clientHello?.frame { frames.append(f) }
         if let f = tls.serverHello?.frame { frames.append(f) }
         if let f = tls.serverFinished?.frame { frames.append(f) }
         if let f = tls.clientFinished?.frame { frames.append(f) }
         if let f = c.tls13?.clientFlightFrame { frames.append(f) }
+        // One finding per successful connection of a capture: the two texts are built by appending
+        // (`joined` cost ~3 K instructions each, this rule was a fifth of diagnosing a capture).
+        var title = "Handshake completed: "
+        var explanation = "Both sides completed the TLS handshake ("
+        for (i, part) in parts.enumerated() {
+            if i > 0 { title += ", "; explanation += "; " }
+            title += part
+            explanation += part
+        }
+        explanation += ")."
         return Finding(rule: id, severity: .info, confidence: tls.isTLS13 && tls.serverFinished == nil ? .medium : .high,
-                       title: "Handshake completed: " + parts.joined(separator: ", "),
-                       explanation: "Both sides completed the TLS handshake (\(parts.joined(separator: "; "))).",
+                       title: title, explanation: explanation,
                        remediation: "Nothing to fix for the handshake.", frames: frames)
     }
 }
