@@ -2,9 +2,12 @@
 # Runs the libFuzzer targets of Fuzz/ (a separate SwiftPM package that depends on this one by path).
 #
 #   scripts/fuzz.sh                      every fuzzer for 60 s each
-#   scripts/fuzz.sh -t 600 FuzzPipeline  one fuzzer for 10 minutes
-#   scripts/fuzz.sh --ci                 every fuzzer for 25 s (FUZZ_CI_SECONDS); fails on any crash,
-#                                        hang (> 1 s on one input) or memory blow-up (> 2 GB RSS)
+#   scripts/fuzz.sh -t 600 FuzzPipeline  one fuzzer for 10 minutes (longer runs: any -t; corpora
+#                                        grow in fuzz/out/corpus/ and the next run starts from them)
+#   scripts/fuzz.sh --ci                 what CI runs (scripts/test.sh): every fuzzer for 20 s
+#                                        (FUZZ_CI_SECONDS); exits 1 on any crash, hang (> 1 s on one
+#                                        input, -timeout=1) or memory blow-up (> 2 GB RSS,
+#                                        -rss_limit_mb, FUZZ_RSS_MB) and prints the input's path
 #   scripts/fuzz.sh --asan ...           build with -sanitize=fuzzer,address (about 4x slower)
 #   scripts/fuzz.sh --release ...        optimised build (faster, but drops the debug-only bounds
 #                                        checks of unsafe buffer pointers: pair it with --asan)
@@ -15,6 +18,22 @@
 # memory blow-ups to fuzz/out/artifacts/<Fuzzer>/ (both git-ignored). A crash worth keeping is
 # copied to fuzz/regressions/<Fuzzer>/ and gets a test in Tests/RobustnessTests; every run first
 # replays fuzz/regressions/<Fuzzer>/ and fails if any of them crashes again.
+#
+# Per fuzzer it prints runs, seconds and exec/s (libFuzzer's -print_final_stats=1 and its closing
+# "Done N runs in S second(s)"), coverage and corpus size from the last status line, peak RSS.
+# Without ASan a single huge malloc is not refused (-malloc_limit_mb needs a sanitizer allocator);
+# it fails once the pages are touched and RSS passes the limit, or as a hang.
+#
+# Measured 2026-11-27, debug build, 2 cores shared with other engineers' builds (load 3-7):
+#                       CI: --ci, fresh clone, seeds only    long: -t 120, from the accumulated corpus
+#   FuzzCaptureReader     380 k runs   18,092/s  cov  248      2.29 M runs   18,955/s  cov  255  292 inputs
+#   FuzzPacketDecoder    2.12 M runs  100,852/s  cov  185      9.05 M runs   74,809/s  cov  185   88 inputs
+#   FuzzTCPStream        28.3 k runs    1,346/s  cov 2413       161 k runs    1,331/s  cov 2601 1060 inputs
+#   FuzzTLSStream         158 k runs    7,537/s  cov 1407       378 k runs    3,121/s  cov 1501 1195 inputs
+#   FuzzCertificate      38.1 k runs    1,815/s  cov 1198       160 k runs    1,319/s  cov 1225  223 inputs
+#   FuzzPipeline          4.7 k runs      223/s  cov 8203      13.8 k runs      114/s  cov 8523 1196 inputs
+# No crash, hang or memory blow-up in either. In the fresh-clone CI run fuzz.sh took 224 s: 95 s to
+# build the fuzzers (a second, instrumented build of the package) and 6 x 21 s of fuzzing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
