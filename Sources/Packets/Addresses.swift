@@ -134,21 +134,56 @@ extension IPAddress {
     public static let maxTextLength = 39
 
     /// Writes `description` at `out` (room for `maxTextLength` bytes) and returns its length.
-    /// IPv4 is written digit by digit; IPv6 (rarer, and compressed by RFC 5952) copies `description`.
     public func writeDescription(into out: UnsafeMutablePointer<UInt8>) -> Int {
-        guard !isV6 else {
-            var text = description
-            return text.withUTF8 { utf8 in
-                out.update(from: utf8.baseAddress!, count: utf8.count)   // a String's UTF-8 view always has storage
-                return utf8.count
+        guard isV6 else { return writeDotted(UInt32(truncatingIfNeeded: low), into: out) }
+        // As `description`: IPv4-mapped addresses end in dotted form; otherwise RFC 5952, the first
+        // longest run of two or more zero groups compressed to "::".
+        if high == 0 && (low >> 32) == 0xffff {
+            for (i, b) in "::ffff:".utf8.enumerated() { out[i] = b }
+            return 7 + writeDotted(UInt32(truncatingIfNeeded: low), into: out + 7)
+        }
+        func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> (48 - 16 * UInt64(i & 3)))
+        }
+        var bestStart = -1, bestLength = 0, i = 0
+        while i < 8 {
+            guard group(i) == 0 else { i += 1; continue }
+            var j = i
+            while j < 8 && group(j) == 0 { j += 1 }
+            if j - i > bestLength && j - i >= 2 { bestStart = i; bestLength = j - i }
+            i = j
+        }
+        var n = 0, k = 0
+        while k < 8 {
+            if k == bestStart {
+                out[n] = UInt8(ascii: ":"); out[n + 1] = UInt8(ascii: ":")
+                n += 2
+                k += bestLength
+                continue
             }
+            if n > 0 && out[n - 1] != UInt8(ascii: ":") { out[n] = UInt8(ascii: ":"); n += 1 }
+            let g = group(k)
+            var shift = 12
+            while shift > 0 && g >> UInt16(shift) == 0 { shift -= 4 }   // no leading zeros
+            while shift >= 0 {
+                out[n] = lowerHexDigit(UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xf)
+                n += 1
+                shift -= 4
+            }
+            k += 1
         }
-        let v = UInt32(truncatingIfNeeded: low)
+        return n
+    }
+
+    /// `a.b.c.d` of an IPv4 address.
+    private func writeDotted(_ v: UInt32, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var n = writeDecimal(UInt8(truncatingIfNeeded: v >> 24), into: out)
-        for shift: UInt32 in stride(from: 16, through: 0, by: -8) {
-            out[n] = UInt8(ascii: ".")
-            n += 1 + writeDecimal(UInt8(truncatingIfNeeded: v >> shift), into: out + n + 1)
-        }
+        out[n] = UInt8(ascii: ".")
+        n += 1 + writeDecimal(UInt8(truncatingIfNeeded: v >> 16), into: out + n + 1)
+        out[n] = UInt8(ascii: ".")
+        n += 1 + writeDecimal(UInt8(truncatingIfNeeded: v >> 8), into: out + n + 1)
+        out[n] = UInt8(ascii: ".")
+        n += 1 + writeDecimal(UInt8(truncatingIfNeeded: v), into: out + n + 1)
         return n
     }
 

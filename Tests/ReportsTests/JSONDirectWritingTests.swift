@@ -63,9 +63,15 @@ struct JSONDirectWritingTests {
                                 IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: 0x0000_0000_0000_0001),
                                 IPAddress(v6High: 0, v6Low: 0x0000_ffff_c000_0201),
                                 IPAddress(v6High: 0xffff_ffff_ffff_ffff, v6Low: 0xffff_ffff_ffff_ffff)]
-        for _ in 0..<5000 {
+        for _ in 0..<20_000 {
             ips.append(IPAddress(v4: rng.next()))
-            ips.append(IPAddress(v6High: rng.next() & 0xffff_0000_ffff_ffff, v6Low: rng.next() & 0xffff_ffff_0000_ffff))
+            // Each group zero or not, small or large: runs of zeros of every length and place.
+            var halves: [UInt64] = [0, 0]
+            for g in 0..<8 {
+                let group: UInt64 = switch rng.next() % 4 { case 0, 1: 0; case 2: rng.next() % 0x10; default: rng.next() % 0x10000 }
+                halves[g / 4] |= group << (48 - 16 * UInt64(g % 4))
+            }
+            ips.append(IPAddress(v6High: halves[0], v6Low: halves[1]))
         }
         for ip in ips {
             #expect(Self.json { w in w.unescapedString(maxLength: IPAddress.maxTextLength) { ip.writeDescription(into: $0) } }
