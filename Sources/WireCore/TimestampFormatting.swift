@@ -61,19 +61,17 @@ extension Timestamp {
         if secondOfDay < 0 { secondOfDay += 86400; day -= 1 }
         if day != days.day {
             let (year, month, dayOfMonth, _, _, _) = Self.civil(fromUnix: day * 86400)
+            Self.writeTwoDigits(UInt32(year / 100), into: out)
+            Self.writeTwoDigits(UInt32(year % 100), into: out + 2)
+            out[4] = UInt8(ascii: "-")
+            Self.writeTwoDigits(UInt32(month), into: out + 5)
+            out[7] = UInt8(ascii: "-")
+            Self.writeTwoDigits(UInt32(dayOfMonth), into: out + 8)
             days.day = day
-            withUnsafeMutableBytes(of: &days.date) { date in
-                let p = date.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                Self.writeTwoDigits(UInt32(year / 100), into: p)
-                Self.writeTwoDigits(UInt32(year % 100), into: p + 2)
-                p[4] = UInt8(ascii: "-")
-                Self.writeTwoDigits(UInt32(month), into: p + 5)
-                p[7] = UInt8(ascii: "-")
-                Self.writeTwoDigits(UInt32(dayOfMonth), into: p + 8)
-            }
-        }
-        withUnsafeBytes(of: days.date) { date in
-            UnsafeMutableRawPointer(out).copyMemory(from: date.baseAddress!, byteCount: 10)
+            days.date = (UnsafeRawPointer(out).loadUnaligned(as: UInt64.self), UnsafeRawPointer(out + 8).loadUnaligned(as: UInt16.self))
+        } else {
+            UnsafeMutableRawPointer(out).storeBytes(of: days.date.0, as: UInt64.self)
+            UnsafeMutableRawPointer(out + 8).storeBytes(of: days.date.1, as: UInt16.self)
         }
         let time = UInt32(truncatingIfNeeded: secondOfDay)
         out[10] = UInt8(ascii: "T")
@@ -98,8 +96,8 @@ extension Timestamp {
 public struct RFC3339DayCache: Sendable {
     /// Days since the epoch; `Int64.min` before the first time.
     fileprivate var day = Int64.min
-    /// The date's ten bytes (and six spare).
-    fileprivate var date: (UInt64, UInt64) = (0, 0)
+    /// The date's ten bytes, as written.
+    fileprivate var date: (UInt64, UInt16) = (0, 0)
 
     public init() {}
 }

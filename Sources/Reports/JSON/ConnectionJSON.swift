@@ -213,7 +213,7 @@ public enum ConnectionJSON {
         w.field("highest_version", codePoint: h.highestVersion)
         w.field("cipher_suites", codePoints: h.cipherSuites)
         w.field("compression_methods", ints: h.compressionMethods)
-        w.key("extensions"); w.beginArray(); for e in h.extensions { w.codePoint(e.type) }; w.endArray()
+        w.field("extensions", codePointNames: .extensionType, h.extensions, value: { $0.type.rawValue }, describe: { $0.type.description })
         w.field("groups", codePoints: h.supportedGroups)
         w.field("key_share_groups", codePoints: h.keyShareGroups)
         w.field("signature_algorithms", codePoints: h.signatureAlgorithms)
@@ -237,7 +237,7 @@ public enum ConnectionJSON {
         w.field("version", codePoint: h.negotiatedVersion)
         w.field("cipher", codePoint: h.cipherSuite)
         w.field("compression_method", Int(h.compressionMethod))
-        w.key("extensions"); w.beginArray(); for e in h.extensions { w.codePoint(e.type) }; w.endArray()
+        w.field("extensions", codePointNames: .extensionType, h.extensions, value: { $0.type.rawValue }, describe: { $0.type.description })
         w.field("key_share_group", codePoint: h.keyShareGroup)
         w.field("alpn", h.alpnProtocol)
         w.field("session_id_length", h.sessionID.count)
@@ -429,7 +429,7 @@ extension JSONWriter {
     }
 
     mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoints list: [C]) {
-        key(k); beginArray(); for c in list { codePoint(c) }; endArray()
+        field(k, codePointNames: C.family, list, value: { $0.rawValue }, describe: { $0.description })
     }
 
     /// `Side.rawValue` without a String.

@@ -38,11 +38,12 @@ public struct JSONWriter {
     private var afterKey = false
     let pretty: Bool
     private var depth = 0
-    /// `codePointName`'s memo: per family 65,536 slots, 0 when the value has not been seen, else
-    /// the offset of its finished JSON string in `codePointText` << 8 | the string's length.
-    /// Arrays, so a copied writer shares them until one of the two adds a name.
-    private var codePointSlots: [UInt32] = []
-    private var codePointText: [UInt8] = []
+    /// `codePointName`'s memo, made on first use. Copies of a writer share it: it only gains
+    /// entries, and an entry is the same for everyone. Its two tables never move, so the writer
+    /// reads them through plain pointers (no reference counting per name).
+    private var codePointNames: CodePointNameMemo?
+    private var codePointSlots: UnsafeMutablePointer<UInt32>?
+    private var codePointText: UnsafeMutablePointer<UInt8>?
     /// The date of the last day a time was written for (a connection's times share it).
     private var timestampDays = RFC3339DayCache()
 
@@ -368,6 +369,27 @@ public struct JSONWriter {
         put(34)
     }
 
+    /// `key(k)` and an array of the elements' code-point names (`codePointName`). Compact output
+    /// writes the array under one copy-on-write and comma check (a ClientHello has a dozen such
+    /// lists); pretty output takes the general path.
+    mutating func field<Element>(_ k: StaticString, codePointNames family: CodePointFamily, _ list: [Element],
+                                 value: (Element) -> UInt16, describe: (Element) -> String) {
+        guard !pretty else {
+            key(k); beginArray()
+            for e in list { codePointName(family, value(e)) { describe(e) } }
+            endArray()
+            return
+        }
+        keyAndColon(k)
+        put(91)
+        for (i, e) in list.enumerated() {
+            if i > 0 { put(44, 34) } else { put(34) }
+            appendCodePointName(family, value(e)) { describe(e) }
+            put(34)
+        }
+        put(93)
+    }
+
     /// `codePointName` inside a string being written in pieces (`beginString`).
     mutating func appendToString(codePointName family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
         appendCodePointName(family, value, describe)
@@ -376,31 +398,26 @@ public struct JSONWriter {
     /// The escaped name, without quotes, from the memo or (the first time) from `describe`.
     @inline(__always)
     private mutating func appendCodePointName(_ family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
-        let slotIndex = family.rawValue << 16 | Int(value)
-        if slotIndex < codePointSlots.count {
-            let slot = codePointSlots[slotIndex]
+        let index = family.rawValue << 16 | Int(value)
+        if let slots = codePointSlots, let text = codePointText {
+            let slot = slots[index]
             if slot != 0 {
                 let length = Int(slot & 0xff)
                 reserve(length)
-                codePointText.withUnsafeBufferPointer { text in
-                    Self.copyWords(from: text.baseAddress! + Int(slot >> 8), to: base + count, length)
-                }
+                Self.copyWords(from: text + Int(slot >> 8), to: base + count, length)
                 count &+= length
                 return
             }
         }
         let start = count
-        var name = describe()
-        name.withUTF8 { appendEscapedBody($0) }
-        let length = count - start
-        // Offsets have 24 bits and lengths 8: an empty or longer name (none is) or a full memo is
-        // not kept.
-        guard length > 0, length <= 0xff, codePointText.count + length <= 1 << 24 else { return }
-        if codePointSlots.isEmpty {
-            codePointSlots = Array(repeating: 0, count: CodePointFamily.allCases.count << 16)   // 1.5 MB
+        appendToString(describe())
+        if codePointNames == nil {
+            let memo = CodePointNameMemo(families: CodePointFamily.allCases.count)
+            codePointNames = memo
+            codePointSlots = memo.slots
+            codePointText = memo.text
         }
-        codePointSlots[slotIndex] = UInt32(codePointText.count) << 8 | UInt32(length)
-        codePointText.append(contentsOf: UnsafeBufferPointer(start: base + start, count: length))
+        codePointNames!.remember(index, UnsafePointer(base + start), count - start)
     }
 
     /// Copies `n` bytes as overlapping words (of eight bytes, or of four, two or one under eight),
@@ -630,4 +647,36 @@ public struct JSONWriter {
 
     @inline(__always)
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
+}
+
+/// The escaped names of `JSONWriter.codePointName`: per family 65,536 slots (one per 16-bit
+/// value, 1.5 MB in all) pointing into one arena of names. The arena is reserved at its largest
+/// (16 MB of address space; only the pages written are memory) so that it never moves.
+private final class CodePointNameMemo {
+    /// 0: not looked up yet; else the name's offset in `text` << 8 | its length in bytes.
+    let slots: UnsafeMutablePointer<UInt32>
+    let text: UnsafeMutablePointer<UInt8>
+    private var textCount = 0
+    /// Offsets have 24 bits.
+    private static let textCapacity = 1 << 24
+
+    init(families: Int) {
+        slots = .allocate(capacity: families << 16)
+        slots.initialize(repeating: 0, count: families << 16)
+        text = .allocate(capacity: Self.textCapacity)
+    }
+
+    deinit {
+        slots.deallocate()
+        text.deallocate()
+    }
+
+    /// An empty or longer name than a length byte holds (none is), or one past the arena's end,
+    /// is not kept (and is looked up again next time).
+    func remember(_ index: Int, _ name: UnsafePointer<UInt8>, _ length: Int) {
+        guard length > 0, length <= 0xff, textCount + length <= Self.textCapacity else { return }
+        (text + textCount).update(from: name, count: length)
+        slots[index] = UInt32(textCount) << 8 | UInt32(length)
+        textCount += length
+    }
 }
