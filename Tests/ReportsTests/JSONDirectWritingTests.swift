@@ -153,6 +153,15 @@ struct JSONDirectWritingTests {
             w.endObject()
         }
         #expect(out == #"{"k\"ey":1,"a":"b","":true,"tab\there":null,"exactly8":8,"sixteen_bytes_ok":16,"nine_byte":9,"back\\slash":"x"}"#)
+        // Clean literals are remembered after the first test; escaped ones are escaped every time.
+        let again = Self.json { w in
+            for _ in 0..<3 {
+                w.beginObject()
+                w.field("k\"ey", 1); w.field("a", literal: "b\\"); w.field("plain", literal: "word")
+                w.endObject()
+            }
+        }
+        #expect(again == Array(repeating: #"{"k\"ey":1,"a":"b\\","plain":"word"}"#, count: 3).joined(separator: ","))
         _ = try JSONSerialization.jsonObject(with: Data(out.utf8))
         for length in 0...40 {
             let clean = String(repeating: "a", count: length)

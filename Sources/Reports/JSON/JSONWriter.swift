@@ -29,6 +29,7 @@ public struct JSONWriter {
     private var storage: Storage
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    private var cleanLiterals: UnsafeMutablePointer<UInt>
     /// Bit n: the container open at depth n (0 = top level) already holds a value, so the next one
     /// needs a comma. A bit stack instead of an array: no array traffic per value.
     private var commaBits: UInt64 = 0
@@ -53,6 +54,7 @@ public struct JSONWriter {
         self.storage = storage
         self.base = storage.base
         self.capacity = storage.capacity
+        self.cleanLiterals = storage.cleanLiterals
     }
 
     /// Calls `body` with the JSON written so far, without copying it.
@@ -65,6 +67,7 @@ public struct JSONWriter {
         if !isKnownUniquelyReferenced(&storage) {
             storage = Storage(capacity: capacity)
             base = storage.base
+            cleanLiterals = storage.cleanLiterals
         }
         count = 0
         commaBits = 0
@@ -80,11 +83,19 @@ public struct JSONWriter {
     private final class Storage {
         let base: UnsafeMutablePointer<UInt8>
         let capacity: Int
+        /// `copyLiteral`'s memo of literals known to need no escaping.
+        let cleanLiterals: UnsafeMutablePointer<UInt>
+        static let cleanLiteralSlots = 256
         init(capacity: Int) {
             self.capacity = capacity
             base = .allocate(capacity: capacity)
+            cleanLiterals = .allocate(capacity: Self.cleanLiteralSlots)
+            cleanLiterals.initialize(repeating: 0, count: Self.cleanLiteralSlots)
         }
-        deinit { base.deallocate() }
+        deinit {
+            base.deallocate()
+            cleanLiterals.deallocate()
+        }
     }
 
     /// Room for `n` more bytes (the buffer is already this writer's own: `ensureUnique`).
@@ -106,6 +117,7 @@ public struct JSONWriter {
         storage = fresh
         base = fresh.base
         capacity = fresh.capacity
+        cleanLiterals = fresh.cleanLiterals
     }
 
     @inline(__always)
@@ -219,7 +231,7 @@ public struct JSONWriter {
             let n = k.utf8CodeUnitCount
             reserve(n + 4)   // quotes, colon, space
             let out = base + count
-            if Self.copyIfClean(k.utf8Start, n, to: out + 1) {
+            if copyLiteral(k.utf8Start, n, to: out + 1) {
                 out[0] = 34
                 out[n + 1] = 34
                 out[n + 2] = 58
@@ -232,11 +244,41 @@ public struct JSONWriter {
         if pretty { put(58, 32) } else { put(58) }
     }
 
+    /// A literal's bytes, escaped, without quotes.
+    @inline(__always)
+    private mutating func appendLiteralBody(_ s: StaticString) {
+        if s.hasPointerRepresentation {
+            let n = s.utf8CodeUnitCount
+            reserve(n)
+            if copyLiteral(s.utf8Start, n, to: base + count) {
+                count &+= n
+                return
+            }
+        }
+        s.withUTF8Buffer { appendEscapedBody($0) }
+    }
+
+    /// `copyIfClean` for the bytes of a literal. A literal's bytes never change, so once one is
+    /// known to need no escaping it is copied without testing again: keys repeat all the time.
+    /// The memo is direct-mapped by address and length (a collision only costs a test).
+    @inline(__always)
+    private func copyLiteral(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let tag = UInt(bitPattern: p) ^ UInt(truncatingIfNeeded: n) &<< 48
+        let slot = Int(truncatingIfNeeded: (tag >> 3) ^ (tag >> 11)) & (Storage.cleanLiteralSlots - 1)
+        if cleanLiterals[slot] == tag {
+            Self.copyWords(from: p, to: out, n)
+            return true
+        }
+        guard Self.copyIfClean(p, n, to: out) else { return false }
+        cleanLiterals[slot] = tag
+        return true
+    }
+
     // MARK: - Values
 
     public mutating func string(_ s: String) { valuePrefix(); appendEscaped(s) }
     /// A literal (an enum's name, a fixed word), without a String hand-over.
-    public mutating func string(_ s: StaticString) { valuePrefix(); s.withUTF8Buffer { appendEscaped($0) } }
+    public mutating func string(_ s: StaticString) { valuePrefix(); put(34); appendLiteralBody(s); put(34) }
     public mutating func int<T: BinaryInteger>(_ v: T) { valuePrefix(); appendInteger(v) }
     public mutating func double(_ v: Double) {
         valuePrefix()
@@ -278,7 +320,7 @@ public struct JSONWriter {
     mutating func beginString() { valuePrefix(); put(34) }
     /// `key(k)` and `beginString()` under one value prefix.
     mutating func beginStringField(_ k: StaticString) { keyAndColon(k); put(34) }
-    mutating func appendToString(_ s: StaticString) { s.withUTF8Buffer { appendEscapedBody($0) } }
+    mutating func appendToString(_ s: StaticString) { appendLiteralBody(s) }
     mutating func appendToString(_ s: String) {
         if s.utf8.withContiguousStorageIfAvailable({ appendEscapedBody($0) }) == nil {
             var s = s
@@ -322,7 +364,7 @@ public struct JSONWriter {
     /// A literal value (an enum's name, a fixed word), without a String hand-over.
     public mutating func field(_ k: StaticString, literal v: StaticString) {
         keyAndColon(k)
-        v.withUTF8Buffer { appendEscaped($0) }
+        put(34); appendLiteralBody(v); put(34)
     }
 
     @_disfavoredOverload
