@@ -4,6 +4,7 @@ import WireCore
 import Packets
 import TLSWire
 @testable import Connections
+@testable import Diagnosis
 @testable import Reports
 
 /// The JSON report writes times, addresses, code-point names and transcript words straight into its
@@ -117,6 +118,34 @@ struct JSONDirectWritingTests {
         #expect(String(decoding: a.bytes, as: UTF8.self)
                 == #""TLS_AES_128_GCM_SHA256","TLS_AES_256_GCM_SHA384","TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256""#)
         #expect(String(decoding: b.bytes, as: UTF8.self) == #""TLS_AES_128_GCM_SHA256","TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256""#)
+    }
+
+    @Test func rememberedChainsGiveTheSameJSONAndAChangedChainIsWrittenAfresh() throws {
+        guard Fixtures.exists("mtls_device_ok.pcap") else { return }
+        let (connections, _) = Fixtures.analyze("mtls_device_ok.pcap")
+        let withChain = try #require(connections.first { $0.serverChain.map { !$0.certificates.isEmpty } ?? false })
+        func fresh(_ ac: AnalyzedConnection) -> [UInt8] {
+            var w = JSONWriter()
+            ConnectionJSON.write(ac, id: 1, to: &w, memo: ConnectionJSON.Memo())
+            return w.bytes
+        }
+        let memo = ConnectionJSON.Memo()
+        var w = JSONWriter()
+        for round in 0..<3 {   // the second and third rounds copy the chains from the memo
+            for ac in connections {
+                w.reset()
+                ConnectionJSON.write(ac, id: 1, to: &w, memo: memo)
+                #expect(w.bytes == fresh(ac), "round \(round)")
+            }
+        }
+        #expect(!memo.certificateLists.isEmpty)
+        // The same chain with one field changed has storage of its own: its new subject is written.
+        var changed = withChain
+        changed.serverChain!.certificates[0].summary?.subject = "CN=changed after the first rendering"
+        w.reset()
+        ConnectionJSON.write(changed, id: 1, to: &w, memo: memo)
+        #expect(w.bytes == fresh(changed))
+        #expect(String(decoding: w.bytes, as: UTF8.self).contains("CN=changed after the first rendering"))
     }
 
     @Test func sideNamesAreTheRawValues() {

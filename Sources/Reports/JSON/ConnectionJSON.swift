@@ -17,14 +17,41 @@ public enum ConnectionJSON {
         write(ac, id: id, to: &w, memo: Memo())
     }
 
-    /// What a renderer keeps between connections: look-ups that cost thousands of instructions
-    /// each and repeat from connection to connection (the CAs a server accepts, device vendors).
-    /// At most `limit` entries each, so a capture of endless distinct names cannot grow it.
+    /// What a renderer keeps between connections: work that costs thousands of instructions and
+    /// repeats from connection to connection (the CAs a server accepts, device vendors, the JSON
+    /// of certificate chains). A bounded number of entries each, so a capture of endless distinct
+    /// names or chains cannot grow it.
     public final class Memo {
         var distinguishedNames: [[UInt8]: String] = [:]
         var vendors: [UInt32: String?] = [:]
+        /// Compact JSON of certificate lists, by the address of the list's storage: the entry
+        /// keeps that storage alive and an array's shared storage is never written, so the same
+        /// address means the same certificates (chains are shared by the connections that sent
+        /// them; a redacted or rebuilt list has storage of its own and is simply written).
+        var certificateLists: [UInt: RememberedList] = [:]
         let limit = 4096
+        let listLimit = 1024
         public init() {}
+
+        final class RememberedList {
+            let certificates: [SentCertificate]
+            let json: [UInt8]
+            init(certificates: [SentCertificate], json: [UInt8]) { self.certificates = certificates; self.json = json }
+        }
+
+        func certificateListJSON(_ list: [SentCertificate], pretty: Bool) -> [UInt8]? {
+            guard !pretty, !list.isEmpty else { return nil }
+            return certificateLists[Self.storageAddress(list)]?.json
+        }
+
+        func remember(_ list: [SentCertificate], json: [UInt8], pretty: Bool) {
+            guard !pretty, !list.isEmpty, certificateLists.count < listLimit else { return }
+            certificateLists[Self.storageAddress(list)] = RememberedList(certificates: list, json: json)
+        }
+
+        private static func storageAddress(_ list: [SentCertificate]) -> UInt {
+            list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
 
         func distinguishedName(_ der: [UInt8]) -> String {
             if let known = distinguishedNames[der] { return known }
@@ -106,7 +133,7 @@ public enum ConnectionJSON {
             w.endObject()
         }
         w.field("server_certificate_frame", tls.serverCertificate?.frame)
-        certificates("server_certificates", ac.serverChain, tls.serverCertificate?.value.certificates, &w)
+        certificates("server_certificates", ac.serverChain, tls.serverCertificate?.value.certificates, memo, &w)
         chain("server_chain", ac.serverChain, &w)
         w.field("client_certificate_requested", tls.certificateRequest != nil)
         if let cr = tls.certificateRequest {
@@ -123,7 +150,7 @@ public enum ConnectionJSON {
         w.field("client_certificate_sent", literal: sent)
         w.field("client_certificate_frame", tls.clientCertificate?.frame)
         if tls.clientCertificate == nil { w.key("client_certificates"); w.null() }
-        else { certificates("client_certificates", ac.clientChain, tls.clientCertificate?.value.certificates, &w) }
+        else { certificates("client_certificates", ac.clientChain, tls.clientCertificate?.value.certificates, memo, &w) }
         chain("client_chain", ac.clientChain, &w)
         if let inf = c.tls13 {
             w.key("tls13_inference"); w.beginObject()
@@ -213,7 +240,7 @@ public enum ConnectionJSON {
         w.field("highest_version", codePoint: h.highestVersion)
         w.field("cipher_suites", codePoints: h.cipherSuites)
         w.field("compression_methods", ints: h.compressionMethods)
-        w.field("extensions", codePointNames: .extensionType, h.extensions, value: { $0.type.rawValue }, describe: { $0.type.description })
+        w.field("extensions", codePoints: h.extensions.lazy.map { $0.type })
         w.field("groups", codePoints: h.supportedGroups)
         w.field("key_share_groups", codePoints: h.keyShareGroups)
         w.field("signature_algorithms", codePoints: h.signatureAlgorithms)
@@ -237,7 +264,7 @@ public enum ConnectionJSON {
         w.field("version", codePoint: h.negotiatedVersion)
         w.field("cipher", codePoint: h.cipherSuite)
         w.field("compression_method", Int(h.compressionMethod))
-        w.field("extensions", codePointNames: .extensionType, h.extensions, value: { $0.type.rawValue }, describe: { $0.type.description })
+        w.field("extensions", codePoints: h.extensions.lazy.map { $0.type })
         w.field("key_share_group", codePoint: h.keyShareGroup)
         w.field("alpn", h.alpnProtocol)
         w.field("session_id_length", h.sessionID.count)
@@ -245,19 +272,36 @@ public enum ConnectionJSON {
         w.endObject()
     }
 
-    static func certificates(_ key: StaticString, _ report: ChainReport?, _ ders: [[UInt8]]?, _ w: inout JSONWriter) {
-        w.key(key); w.beginArray()
+    static func certificates(_ key: StaticString, _ report: ChainReport?, _ ders: [[UInt8]]?, _ memo: Memo, _ w: inout JSONWriter) {
+        w.key(key)
         if let report {
+            // The same chains come back connection after connection, and their JSON depends on
+            // nothing else: written once, then copied (about 7,700 instructions per certificate).
+            if let json = memo.certificateListJSON(report.certificates, pretty: w.pretty) {
+                w.raw(json)
+                return
+            }
+            let start = w.count
+            w.beginArray()
             for (i, cert) in report.certificates.enumerated() { certificate(cert, index: i, &w) }
-        } else if let ders {
-            for (i, d) in ders.enumerated() { certificate(SentCertificate(der: d, summary: nil, decodeError: nil), index: i, &w) }
+            w.endArray()
+            memo.remember(report.certificates, json: w.withBytes { Array($0[start...]) }, pretty: w.pretty)
+        } else {
+            w.beginArray()
+            for (i, d) in (ders ?? []).enumerated() { certificate(SentCertificate(der: d, summary: nil, decodeError: nil), index: i, &w) }
+            w.endArray()
         }
-        w.endArray()
     }
 
     static func certificate(_ cert: SentCertificate, index: Int, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("index", index)
+        certificateFields(cert, &w)
+        w.endObject()
+    }
+
+    /// The certificate's fields after "index" (the object already has a value, so each starts with a comma).
+    static func certificateFields(_ cert: SentCertificate, _ w: inout JSONWriter) {
         w.field("length", cert.der.count)
         if let s = cert.summary {
             w.field("sha256", s.sha256)
@@ -282,7 +326,6 @@ public enum ConnectionJSON {
             w.field("sha256", nil as String?)
             w.field("decode_error", cert.decodeError ?? "not decoded")
         }
-        w.endObject()
     }
 
     static func chain(_ key: StaticString, _ r: ChainReport?, _ w: inout JSONWriter) {
@@ -407,7 +450,7 @@ struct TranscriptJSONFields: TranscriptTextOutput {
 
 // MARK: - Code points and sides
 
-/// A TLS code point whose name the writer memoizes (`JSONWriter.codePointName`).
+/// A TLS code point whose name the writer memoizes (`JSONWriter.codePointName`, `field(_:codePoints:)`).
 protocol JSONCodePoint: RawRepresentable<UInt16>, CustomStringConvertible {
     static var family: JSONWriter.CodePointFamily { get }
 }
@@ -428,9 +471,6 @@ extension JSONWriter {
         field(k, codePointName: C.family, c?.rawValue) { c!.description }   // called only for a value
     }
 
-    mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoints list: [C]) {
-        field(k, codePointNames: C.family, list, value: { $0.rawValue }, describe: { $0.description })
-    }
 
     /// `Side.rawValue` without a String.
     mutating func field(_ k: StaticString, side: Side) {

@@ -411,22 +411,23 @@ public struct JSONWriter {
         put(34)
     }
 
-    /// `key(k)` and an array of the elements' code-point names (`codePointName`). Compact output
-    /// writes the array under one copy-on-write and comma check (a ClientHello has a dozen such
-    /// lists); pretty output takes the general path.
-    mutating func field<Element>(_ k: StaticString, codePointNames family: CodePointFamily, _ list: [Element],
-                                 value: (Element) -> UInt16, describe: (Element) -> String) {
+    /// `key(k)` and an array of code-point names (`codePointName`). Compact output writes the
+    /// array under one copy-on-write and comma check (a ClientHello has a dozen such lists);
+    /// pretty output takes the general path.
+    mutating func field<Points: Sequence>(_ k: StaticString, codePoints list: Points) where Points.Element: JSONCodePoint {
+        let family = Points.Element.family
         guard !pretty else {
             key(k); beginArray()
-            for e in list { codePointName(family, value(e)) { describe(e) } }
+            for c in list { codePointName(family, c.rawValue) { c.description } }
             endArray()
             return
         }
         keyAndColon(k)
         put(91)
-        for (i, e) in list.enumerated() {
-            if i > 0 { put(44, 34) } else { put(34) }
-            appendCodePointName(family, value(e)) { describe(e) }
+        var first = true
+        for c in list {
+            if first { put(34); first = false } else { put(44, 34) }
+            appendCodePointName(family, c.rawValue) { c.description }
             put(34)
         }
         put(93)
