@@ -11,7 +11,8 @@ import Diagnosis
 /// This is the render thread's per-connection work (20,000 connections, ~150 MB of JSON for a
 /// 1 GB capture), so values go into the writer without intermediate Strings where that is easy:
 /// times, addresses and transcript words are written in place, code-point names are memoized by
-/// the writer, lists are walked rather than mapped into arrays of Strings.
+/// the writer, lists are walked rather than mapped into arrays of Strings, and what repeats from
+/// connection to connection (certificate chains, CA names, vendors) is kept in a `Memo`.
 public enum ConnectionJSON {
     public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter) {
         write(ac, id: id, to: &w, memo: Memo())
@@ -470,7 +471,6 @@ extension JSONWriter {
     mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoint c: C?) {
         field(k, codePointName: C.family, c?.rawValue) { c!.description }   // called only for a value
     }
-
 
     /// `Side.rawValue` without a String.
     mutating func field(_ k: StaticString, side: Side) {

@@ -8,8 +8,9 @@ import WireCore
 /// JSON, some 200 keys and 160 strings per connection), so:
 /// - the output buffer is raw memory written through a pointer (no Array bookkeeping per append);
 /// - strings are copied and tested for bytes to escape eight bytes at a time;
-/// - keys are `StaticString`s (no String hand-over), and a `field` writes its key and value under
-///   one copy-on-write and comma check;
+/// - keys are `StaticString`s (no String hand-over), tested for bytes to escape only the first
+///   time (a literal never changes), and a `field` writes its key and value under one
+///   copy-on-write and comma check;
 /// - numbers, times and addresses are written in place, without a String;
 /// - names of protocol code points are escaped once per writer, then copied (`codePointName`).
 ///
