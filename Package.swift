@@ -49,20 +49,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: releaseSpeed),
 
-        .testTarget(name: "WireCoreTests", dependencies: ["WireCore"]),
+        // Helpers shared by the test targets (a seeded generator); not part of any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WireCoreTests", dependencies: ["WireCore", "TestSupport"]),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "WireCore"]),
-        .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore"]),
+        .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore", "TestSupport"]),
         .testTarget(name: "TLSDecryptTests", dependencies: ["TLSDecrypt", "TLSWire", "WireCore"]),
-        .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore"],
+        .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         // Live capture: pcapng writer (any user) and real TLS peers captured live (root only, else skipped).
         .testTarget(name: "LiveTests", dependencies: ["Capture", "WireCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Diagnosis", "Connections", "Pipeline", "Capture", "Packets",
                                                          "TLSWire", "X509Inspect", "WireCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
-                                                          "Connections", "X509Inspect", "Diagnosis", "Reports"]),
+                                                          "Connections", "X509Inspect", "Diagnosis", "Reports", "TestSupport"]),
         // Hostile input: every fixture truncated and corrupted, small floods, fuzzer regressions.
         .testTarget(name: "RobustnessTests", dependencies: ["Pipeline", "Capture", "Packets", "TLSWire",
-                                                            "Connections", "X509Inspect", "Diagnosis", "Reports", "WireCore"]),
+                                                            "Connections", "X509Inspect", "Diagnosis", "Reports", "WireCore", "TestSupport"]),
     ]
 )

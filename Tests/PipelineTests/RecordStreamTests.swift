@@ -4,6 +4,7 @@ import WireCore
 import Capture
 import Packets
 import TLSWire
+import TestSupport
 
 /// The TLS record stream fed real reassembled streams from committed captures: drip (one byte at a
 /// time), blast (all at once) and random splits give the same events; truncated and corrupted
@@ -73,7 +74,7 @@ struct RecordStreamTests {
             let blast = Self.run(bytes, chunks: [bytes.count])
             let drip = Self.run(bytes, chunks: Array(repeating: 1, count: bytes.count))
             #expect(drip == blast, "\(name): drip feed")
-            var rng = SeededRandom(seed: UInt64(bytes.count))
+            var rng = SplitMix64(seed: UInt64(bytes.count))
             var splits: [Int] = []
             var total = 0
             while total < bytes.count { let n = Int(rng.next() % 700) + 1; splits.append(n); total += n }
@@ -95,7 +96,7 @@ struct RecordStreamTests {
             let (client, server) = try Self.streams(name)
             for bytes in [client, server] {
                 for n in stride(from: 0, through: bytes.count, by: 7) { _ = Self.run(Array(bytes.prefix(n)), chunks: [n]) }
-                var rng = SeededRandom(seed: 42)
+                var rng = SplitMix64(seed: 42)
                 for _ in 0..<200 {
                     var bad = bytes
                     bad[Int(rng.next() % UInt64(bad.count))] = UInt8(truncatingIfNeeded: rng.next())
@@ -154,18 +155,5 @@ struct RecordStreamTests {
         #expect(d.first?.hasPrefix("plain") == true)
         #expect(d.contains("starttls \(plaintext.count)"))
         #expect(d.contains("hs 2 \(Int(server[7]) << 8 | Int(server[8]))"))
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
     }
 }

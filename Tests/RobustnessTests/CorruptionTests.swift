@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TestSupport
 
 /// Every fixture with seeded random damage: flipped bits, overwritten runs, inserted and deleted
 /// bytes (which shift all framing after them), duplicated and swapped chunks, lengths set to
@@ -10,7 +11,7 @@ import Foundation
     enum Damage: CaseIterable { case flipBits, overwriteRun, insertBytes, deleteBytes, duplicateChunk, swapChunks, extremeLength, keepHeaderScramble }
 
     static func corrupt(_ original: [UInt8], seed: UInt64) -> (bytes: [UInt8], what: String) {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var b = original
         var what: [String] = []
         let rounds = Int.random(in: 1...4, using: &rng)

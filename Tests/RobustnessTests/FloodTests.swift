@@ -6,6 +6,7 @@ import Packets
 import Connections
 import Reports
 import Pipeline
+import TestSupport
 
 /// Builds classic pcap files of Ethernet/IPv4/TCP frames in memory (small versions of the floods
 /// scripts/make-floods.py writes for scripts/flood-check.sh).
@@ -133,7 +134,7 @@ struct FloodPcap {
     /// A ClientHello, then a stream of garbage: random bytes, and tiny well-framed handshake records whose
     /// messages never parse (before the cap, 16 MB of these made 1.6 million anomalies on one connection).
     @Test func garbageAfterTheHelloKeepsTheConnectionsFactsBounded() throws {
-        var rng = SeededRandom(seed: 6)
+        var rng = SplitMix64(seed: 6)
         let random = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let malformed = Array([[UInt8]](repeating: [0x16, 3, 3, 0, 5, 1, 0, 0, 1, 0], count: 30_000).joined())
         for (label, garbage) in [("random", random), ("malformed records", malformed)] {
@@ -170,7 +171,7 @@ struct FloodPcap {
         let data = FloodPcap.clientHello + [UInt8](repeating: 0, count: 4_000 - FloodPcap.clientHello.count)
         var order = Array((0..<2_000).reversed())
         var rest = Array(2_000..<4_000)
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         rest.shuffle(using: &rng)
         order += rest
         for (k, i) in order.enumerated() {

@@ -7,6 +7,7 @@ import X509Inspect
 import Diagnosis
 import Reports
 import Pipeline
+import TestSupport
 
 /// In-process analysis of hostile bytes: write them to a temp file, run the same CaptureAnalysis the
 /// CLI runs, and check what came back is sane (a one-line input error, or an analysis whose JSON is valid).
@@ -146,18 +147,5 @@ enum CaptureLayout {
             off += 16 + incl
         }
         return out
-    }
-}
-
-/// SplitMix64: a small seeded generator, so every corrupted variant can be made again from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

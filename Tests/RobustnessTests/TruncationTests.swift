@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import Capture
+import TestSupport
 
 /// Every fixture cut short: at every byte offset for the small ones; for the others at every offset
 /// of the file header and first record, around every frame (block) boundary, and at a few hundred
@@ -18,7 +19,7 @@ import Capture
         for r in CaptureLayout.recordOffsets(bytes) {
             for d in [-1, 0, 1, 8, 15, 16, 17, 40] where r + d > 0 && r + d < n { set.insert(r + d) }
         }
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<randomCuts { set.insert(Int.random(in: 1..<n, using: &rng)) }
         return set.sorted()
     }

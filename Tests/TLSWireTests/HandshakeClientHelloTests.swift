@@ -1,6 +1,7 @@
 import Testing
 @testable import TLSWire
 import WireCore
+import TestSupport
 
 /// Small encoder for hand-built variants of real hellos (tests only).
 enum HandshakeHelloBuilder {
@@ -19,18 +20,6 @@ enum HandshakeHelloBuilder {
     }
 }
 
-/// A seeded generator, so corruption runs are reproducible.
-struct HandshakeSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func hsParseClientHello(_ bytes: [UInt8]) throws -> ClientHello {
     guard case .clientHello(let h) = try HandshakeMessage.parse(type: .clientHello, body: bytes[...], context: HandshakeContext()) else {

@@ -1,6 +1,7 @@
 import Testing
 @testable import TLSWire
 import WireCore
+import TestSupport
 
 /// Every parser is total: whole bodies (blast), every truncation and seeded single-byte
 /// corruptions of real messages must return or throw TLSDecodeError, never trap or hang.
@@ -124,7 +125,7 @@ import WireCore
     @Test(arguments: cases)
     func seededSingleByteCorruptionsNeverTrap(_ c: Case) {
         guard !c.body.isEmpty else { return }
-        var rng = HandshakeSplitMix64(seed: 0x7115_d1a6 ^ UInt64(c.body.count))
+        var rng = SplitMix64(seed: 0x7115_d1a6 ^ UInt64(c.body.count))
         var outcomes = (decoded: 0, thrown: 0)
         for _ in 0..<300 {
             var bytes = c.body
@@ -165,7 +166,7 @@ import WireCore
     }
 
     @Test func randomBytesForEveryTypeNeverTrap() {
-        var rng = HandshakeSplitMix64(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let contexts = [HandshakeContext(), HandshakeContext(negotiatedVersion: .tls10), HandshakeContext(negotiatedVersion: .tls12),
                         HandshakeContext(negotiatedVersion: .tls13), HandshakeContext(negotiatedVersion: ProtocolVersion(rawValue: 0x7f12))]
         var decoded = 0

@@ -1,5 +1,6 @@
 import Testing
 @testable import WireCore
+import TestSupport
 
 /// The fixed-layout formatter must print exactly what the padded-pieces formatter prints.
 struct TimestampFormattingTests {
@@ -94,18 +95,5 @@ struct TimestampFormattingTests {
         #expect(bytes.last == 0, "nothing past the 27 bytes")
         bytes.withUnsafeMutableBufferPointer { t.writeRFC3339Seconds(into: $0.baseAddress!) }
         #expect(String(decoding: bytes.prefix(Timestamp.rfc3339SecondsLength), as: UTF8.self) == "2026-01-05T10:22:01Z")
-    }
-}
-
-/// A small deterministic generator, so a failure can be reproduced.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WireCore
 @testable import X509Inspect
+import TestSupport
 
 @Suite struct CertificateDecoderTests {
     @Test func fingerprintsAndNamesAgreeWithTheOpenSSLCommandLine() throws {
@@ -199,18 +200,5 @@ import WireCore
         #expect(results.count == 200)
         #expect(!results.contains(""))
         #expect(cache.count == names.count)
-    }
-}
-
-/// Small deterministic generator so fuzz-style tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
     }
 }
