@@ -42,6 +42,7 @@ public final class ConnectionTracker {
     public let limits: TrackerLimits
     public private(set) var stats = TrackerStats()
     private let emit: (Connection) -> Void
+    private let emitFinished: ((FinishedFlow) -> Void)?
     private var table: [FlowKey: FlowState] = [:]
     private var nextID = 1
     private var events: [TLSEvent] = []
@@ -58,6 +59,17 @@ public final class ConnectionTracker {
         self.input = input
         self.limits = limits
         self.emit = emit
+        self.emitFinished = nil
+        events.reserveCapacity(64)
+    }
+
+    /// Hands each finished connection over unsummarised, so the summary (and freeing the flow's buffers)
+    /// can run on another thread: the tracker keeps no reference to a flow it has finished.
+    public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emitFinished: @escaping (FinishedFlow) -> Void) {
+        self.input = input
+        self.limits = limits
+        self.emit = { _ in }
+        self.emitFinished = emitFinished
         events.reserveCapacity(64)
     }
 
@@ -241,7 +253,8 @@ public final class ConnectionTracker {
         }
         // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
         if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }
-        emit(ConnectionSummarizer.summarize(d, endReason: reason))
+        if let emitFinished { emitFinished(FinishedFlow(data: d, endReason: reason)) }
+        else { emit(ConnectionSummarizer.summarize(d, endReason: reason)) }
     }
 
     /// Finishes connections that closed `closeLinger` ago (late retransmissions and alerts still count) and,
@@ -314,6 +327,19 @@ public final class ConnectionTracker {
             table.removeValue(forKey: k)
         }
     }
+}
+
+/// A connection the tracker has finished with (its streams flushed): whoever holds it is its only user and
+/// may summarise it on any thread.
+public struct FinishedFlow: @unchecked Sendable {   // the tracker dropped every reference to `data`
+    let data: FlowData
+    let endReason: String
+
+    /// Whether any TLS was seen on it (what the summary's `tls.sawTLS` will say), without summarising.
+    public var sawTLS: Bool { data.sawTLS || data.streams[0].sawTLS || data.streams[1].sawTLS }
+
+    /// The connection's summary. Once per flow: summarising orders the flow's records in place.
+    public func summarize() -> Connection { ConnectionSummarizer.summarize(data, endReason: endReason) }
 }
 
 /// The table entry: the open connection's data, or a small tombstone once it has been reported.

@@ -48,7 +48,7 @@ public enum AnalysisRunner {
         for (index, path) in files.enumerated() {
             let analysis = CaptureAnalysis(options: options, cache: cache)
             meter.begin(path)
-            var r = analysis.read(path: path, input: index, onConnection: { c in stage.submit(c, analysis) },
+            var r = analysis.read(path: path, input: index, onFinished: { flow in stage.submit(flow, analysis) },
                                   progress: progress ? { meter.update(frames: $0) } : nil)
             meter.end()
             let done = stage.drain()
@@ -154,7 +154,7 @@ extension AnalysisRunner.Outcome {
     }
 }
 
-/// Certificates, rules and rendering on their own serial queue, batch by batch and in order, so they
+/// Summaries, certificates, rules and rendering on their own serial queue, batch by batch and in order, so they
 /// overlap the packet work of the calling thread (the two halves cost about the same: on two cores the
 /// run takes half as long as doing both on one thread). At most `maxBatchesInFlight` batches wait:
 /// memory stays bounded when this side is the slower one. Without a thread (one core) it works in place.
@@ -174,7 +174,7 @@ final class RenderStage: @unchecked Sendable {
     private let renderer: ReportRenderer
     private let queue: DispatchQueue?
     private let slots = DispatchSemaphore(value: RenderStage.maxBatchesInFlight)
-    private var batch: [Connection] = []
+    private var batch: [FinishedFlow] = []
     private var batchAnalysis: CaptureAnalysis?
     /// Written by the queue only; read by `drain` after the queue is idle.
     private var counts = Counts()
@@ -185,17 +185,18 @@ final class RenderStage: @unchecked Sendable {
         batch.reserveCapacity(Self.batchSize)
     }
 
-    /// `c` is analysed with `analysis` (the analysis of its input, which only this stage uses for that).
-    func submit(_ c: Connection, _ analysis: CaptureAnalysis) {
-        guard queue != nil else { handle(c, analysis); return }
+    /// `flow` is summarised and analysed with `analysis` (the analysis of its input, which only this stage
+    /// uses for that).
+    func submit(_ flow: FinishedFlow, _ analysis: CaptureAnalysis) {
+        guard queue != nil else { handle(flow, analysis); return }
         if batchAnalysis !== analysis { flush() }
         batchAnalysis = analysis
-        batch.append(c)
+        batch.append(flow)
         if batch.count >= Self.batchSize { flush() }
     }
 
-    private func handle(_ c: Connection, _ analysis: CaptureAnalysis) {
-        let ac = analysis.analyze(c)
+    private func handle(_ flow: FinishedFlow, _ analysis: CaptureAnalysis) {
+        let ac = analysis.analyze(flow.summarize())
         counts.connections += 1
         if CaptureAnalysis.explainsItself(ac) { counts.explained += 1 }
         if let s = ac.highestSeverity { counts.worstSeverity = max(counts.worstSeverity ?? s, s) }
@@ -205,11 +206,11 @@ final class RenderStage: @unchecked Sendable {
     /// Hands over what is batched.
     private func flush() {
         guard let queue, !batch.isEmpty, let analysis = batchAnalysis else { return }
-        let work = UncheckedBatch(connections: batch, analysis: analysis)
+        let work = UncheckedBatch(flows: batch, analysis: analysis)
         batch.removeAll(keepingCapacity: true)
         slots.wait()
         queue.async { [self] in
-            for c in work.connections { handle(c, work.analysis) }
+            for flow in work.flows { handle(flow, work.analysis) }
             slots.signal()
         }
     }
@@ -224,9 +225,9 @@ final class RenderStage: @unchecked Sendable {
 }
 
 /// A batch and the analysis it belongs to, handed to the stage's queue: the calling thread no longer touches
-/// the connections, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
+/// the flows, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
 private struct UncheckedBatch: @unchecked Sendable {
-    let connections: [Connection]
+    let flows: [FinishedFlow]
     let analysis: CaptureAnalysis
 }
 

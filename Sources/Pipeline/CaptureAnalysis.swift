@@ -40,8 +40,8 @@ public final class CaptureAnalysis {
     public func run(path: String, input: Int, onConnection: (AnalyzedConnection) -> Void,
                     progress: ((Int) -> Void)? = nil) -> InputResult {
         var explained = 0
-        var result = read(path: path, input: input, onConnection: { c in
-            let ac = self.analyze(c)
+        var result = read(path: path, input: input, onFinished: { flow in
+            let ac = self.analyze(flow.summarize())
             if Self.explainsItself(ac) { explained += 1 }
             onConnection(ac)
         }, progress: progress)
@@ -49,10 +49,10 @@ public final class CaptureAnalysis {
         return result
     }
 
-    /// The packet half of `run`: reads one input and calls `onConnection` with each connection as it
-    /// finishes, not analysed yet, so certificates and rules can run on another thread. The caller then
-    /// calls `conclude` with how many of them `explainsItself`.
-    public func read(path: String, input: Int, onConnection: (Connection) -> Void,
+    /// The packet half of `run`: reads one input and calls `onFinished` with each connection as it
+    /// finishes, not yet summarised or analysed, so the summary, certificates and rules can run on
+    /// another thread. The caller then calls `conclude` with how many of them `explainsItself`.
+    public func read(path: String, input: Int, onFinished: (FinishedFlow) -> Void,
                      progress: ((Int) -> Void)? = nil) -> InputResult {
         var result = InputResult(path: path == "-" ? "<stdin>" : path)
         let reader: PcapFileReader
@@ -65,12 +65,12 @@ public final class CaptureAnalysis {
         var counters = PacketCounters()
         var sawTLS = 0
         var total = 0
-        withoutActuallyEscaping(onConnection) { emit in
-            let tracker = ConnectionTracker(input: input, limits: options.limits) { c in
+        withoutActuallyEscaping(onFinished) { emit in
+            let tracker = ConnectionTracker(input: input, limits: options.limits, emitFinished: { flow in
                 total += 1
-                if c.tls.sawTLS { sawTLS += 1 }
-                emit(c)
-            }
+                if flow.sawTLS { sawTLS += 1 }
+                emit(flow)
+            })
             let feed = FrameFeed(tracker: tracker)
             reader.forEachFrame { frame in
                 feed.process(frame)
