@@ -113,12 +113,12 @@ public final class FrameFeed {
     public init(tracker: ConnectionTracker) { self.tracker = tracker }
 
     /// End of input: fragments that never completed are reported on their connections, then every
-    /// connection is finished.
-    public func finish() {
+    /// connection is finished (`reason` is what its end reason says).
+    public func finish(reason: String = "end of capture") {
         fragments.finish()
         for a in fragments.abandoned { tracker.noteFragment(source: a.source, destination: a.destination, frame: a.frame) }
         counters.reassembledIPPackets = fragments.reassembled
-        tracker.finishAll()
+        tracker.finishAll(reason: reason)
     }
 
     @inline(__always)

@@ -178,7 +178,8 @@ public final class LiveAnalysis {
         let end = Self.now()
         _ = sampleDrops(capture, at: end)
         summary.stats = lastStats
-        tracker.finishAll(reason: "the capture stopped while the connection was open")
+        // Through the feed, as for a file: IP fragments still waiting are reported on their connections.
+        feed.finish(reason: "the capture stopped while the connection was open")
         summary.end = end
         summary.frames = capture.frames
         writer?.close(stats: summary.stats, start: capture.firstTime ?? started, end: end)
