@@ -167,20 +167,22 @@ final class OpenSSLStore: @unchecked Sendable {
 /// Just enough DER walking to find fields of a certificate without OpenSSL (which would decode its key).
 enum DERCertificateFields {
     /// Bytes of the subject Name (tag and length included), or nil when the DER is not shaped like a certificate.
-    static func subject(of der: [UInt8]) -> ArraySlice<UInt8>? {
-        var r = DERCursor(der[...])
+    static func subject(of der: [UInt8]) -> ArraySlice<UInt8>? { subject(of: der[...]) }
+
+    static func subject(of der: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var r = DERCursor(der)
         guard var cert = r.enter(0x30), var tbs = cert.enter(0x30) else { return nil }
         if tbs.peekTag == 0xA0 { guard tbs.skip() else { return nil } }   // [0] version
         for _ in 0..<4 { guard tbs.skip() else { return nil } }   // serial, signature, issuer, validity
         return tbs.element(0x30)
     }
 
-    /// Length of the first DER element (a certificate followed by other bytes, e.g. OpenSSL's TRUSTED
-    /// CERTIFICATE auxiliary data), or nil.
-    static func firstElementLength(_ der: [UInt8]) -> Int? {
-        var r = DERCursor(der[...])
-        guard let e = r.element(0x30) else { return nil }
-        return e.count
+    /// The first DER element of `bytes` when it is shaped like a certificate (what follows it, such as a
+    /// TRUSTED CERTIFICATE's trust settings, is not part of it), or nil.
+    static func leadingCertificate(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        var r = DERCursor(bytes[...])
+        guard let first = r.element(0x30), subject(of: first) != nil else { return nil }
+        return first
     }
 }
 

@@ -59,6 +59,7 @@ public struct TrustStore: Sendable {
     /// chain needs the certificate.
     public static func load(paths: [String], label: String, decode: Bool = true) throws(TrustStoreError) -> TrustStore {
         var all: [[UInt8]] = []
+        var decoded: [CertificateSummary] = []   // with `decode`: the summaries of `all`, kept for the store
         var warnings: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -75,8 +76,9 @@ public struct TrustStore: Sendable {
                     var sub: ObjCBool = false
                     guard FileManager.default.fileExists(atPath: file, isDirectory: &sub), !sub.boolValue else { continue }
                     do {
-                        let (certs, notes) = try certificates(inFile: file, decode: decode)
+                        let (certs, summaries, notes) = try certificates(inFile: file, decode: decode)
                         all += certs
+                        decoded += summaries
                         found += certs.count
                         warnings += notes
                     } catch {
@@ -88,12 +90,13 @@ public struct TrustStore: Sendable {
                     throw TrustStoreError(path: path, code: .noCertificates, "the directory holds no PEM or DER certificate")
                 }
             } else {
-                let (certs, notes) = try certificates(inFile: path, decode: decode)
+                let (certs, summaries, notes) = try certificates(inFile: path, decode: decode)
                 all += certs
+                decoded += summaries
                 warnings += notes
             }
         }
-        var store = TrustStore(label: label, ders: all)
+        var store = decode ? TrustStore(label: label, certificates: decoded) : TrustStore(label: label, ders: all)
         store.warnings = warnings
         return store
     }
@@ -111,8 +114,10 @@ public struct TrustStore: Sendable {
     }
 
     /// DER of the certificates in one file: every PEM CERTIFICATE / TRUSTED CERTIFICATE block, or the whole
-    /// file as DER. With `decode`, certificates OpenSSL cannot decode are left out with a note each.
-    static func certificates(inFile path: String, decode: Bool) throws(TrustStoreError) -> ([[UInt8]], [String]) {
+    /// file as DER. With `decode`, each is decoded too (its summary returned alongside), and certificates
+    /// OpenSSL cannot decode are left out with a note each.
+    static func certificates(inFile path: String, decode: Bool)
+        throws(TrustStoreError) -> (ders: [[UInt8]], summaries: [CertificateSummary], notes: [String]) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) }
         catch { throw TrustStoreError(path: path, code: .unreadable, "cannot read the file (\(error.localizedDescription))") }
@@ -126,9 +131,10 @@ public struct TrustStore: Sendable {
             let (ders, failure) = pemCertificates(bytes)
             var notes: [String] = []
             var out: [[UInt8]] = []
+            var summaries: [CertificateSummary] = []
             for der in ders {
                 if decode {
-                    do { _ = try CertificateDecoder.decode(der: der) }
+                    do { summaries.append(try CertificateDecoder.decode(der: der)) }
                     catch { notes.append("\(path): a certificate could not be decoded (\(error))"); continue }
                 }
                 out.append(der)
@@ -138,17 +144,16 @@ public struct TrustStore: Sendable {
                 throw TrustStoreError(path: path, code: .noCertificates,
                                       failure.map { "no certificate could be read: \($0)" } ?? "the PEM file holds no CERTIFICATE block")
             }
-            return (out, notes)
+            return (out, summaries, notes)
         }
         if decode {
-            do { _ = try CertificateDecoder.decode(der: bytes) }
+            do { return ([bytes], [try CertificateDecoder.decode(der: bytes)], []) }
             catch { throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate (\(error.reason))") }
-        } else {
-            guard DERCertificateFields.firstElementLength(bytes) == bytes.count, DERCertificateFields.subject(of: bytes) != nil else {
-                throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate")
-            }
         }
-        return ([bytes], [])
+        guard DERCertificateFields.leadingCertificate(bytes)?.count == bytes.count else {
+            throw TrustStoreError(path: path, code: .noCertificates, "neither PEM nor a DER certificate")
+        }
+        return ([bytes], [], [])
     }
 
     private static let certificateLabels: Set<String> = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]
@@ -163,9 +168,8 @@ public struct TrustStore: Sendable {
         var blockNumber = 0
         for block in pemBlocks(bytes) where certificateLabels.contains(block.label) {
             blockNumber += 1
-            if let content = Base64.decodePEMBody(block.body), let length = DERCertificateFields.firstElementLength(content),
-               DERCertificateFields.subject(of: Array(content.prefix(length))) != nil {
-                ders.append(Array(content.prefix(length)))
+            if let content = Base64.decodePEMBody(block.body), let certificate = DERCertificateFields.leadingCertificate(content) {
+                ders.append(Array(certificate))
             } else {
                 failures.append("certificate block \(blockNumber) does not decode (not a base64 DER certificate)")
             }

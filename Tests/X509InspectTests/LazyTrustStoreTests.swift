@@ -16,7 +16,7 @@ import TestSupport
             // OpenSSL's reading of the same bytes names the same subject.
             let summary = try CertificateDecoder.decode(der: der)
             #expect(DistinguishedName.rfc4514(der: Array(subject)) == summary.subject)
-            #expect(DERCertificateFields.firstElementLength(der) == der.count)
+            #expect(DERCertificateFields.leadingCertificate(der)?.count == der.count)
         }
     }
 
@@ -24,7 +24,7 @@ import TestSupport
         for der in Self.certificates {
             for cut in 0..<der.count {
                 let part = Array(der.prefix(cut))
-                #expect(DERCertificateFields.firstElementLength(part) == nil, "cut at \(cut)")
+                #expect(DERCertificateFields.leadingCertificate(part) == nil, "cut at \(cut)")
                 _ = DERCertificateFields.subject(of: part)   // may find the subject in a long enough prefix; must not trap
             }
         }
@@ -39,7 +39,7 @@ import TestSupport
                     bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
                 }
                 _ = DERCertificateFields.subject(of: bytes)
-                _ = DERCertificateFields.firstElementLength(bytes)
+                _ = DERCertificateFields.leadingCertificate(bytes)
             }
         }
     }
