@@ -192,9 +192,11 @@ public struct CertificateRequest: Sendable, Hashable {
             guard seen.isFirst(ext, in: name, errors: &errors) else { continue }
             switch ext.type.rawValue {
             case ExtensionType.signatureAlgorithms.rawValue:
-                request.signatureAlgorithms = decodeExtensionData(ext, in: name, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                request.signatureAlgorithms = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: name,
+                                                                errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.signatureAlgorithmsCert.rawValue:
-                request.signatureAlgorithmsCert = decodeExtensionData(ext, in: name, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                request.signatureAlgorithmsCert = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: name,
+                                                                errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.certificateAuthorities.rawValue:
                 request.certificateAuthorities = decodeExtensionData(ext, in: name, errors: &errors, readAuthorities) ?? []
             default:

@@ -128,18 +128,18 @@ public struct ClientHello: Sendable, Hashable {
             case ExtensionType.statusRequest.rawValue:
                 hasStatusRequest = true
             case ExtensionType.supportedGroups.rawValue:
-                supportedGroups = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: NamedGroup.init(rawValue:))
-                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.groups) ?? []
+                supportedGroups = decodeCodePointList(ext, lengthBytes: 2, "named_group_list", in: m, errors: &errors,
+                                                      as: NamedGroup.init(rawValue:)) ?? []
             case ExtensionType.ecPointFormats.rawValue:
                 ecPointFormats = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.byteList(&r, "ec_point_format_list")
                 } ?? []
             case ExtensionType.signatureAlgorithms.rawValue:
-                signatureAlgorithms = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: SignatureScheme.init(rawValue:))
-                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                signatureAlgorithms = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                          errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.signatureAlgorithmsCert.rawValue:
-                signatureAlgorithmsCert = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 2, as: SignatureScheme.init(rawValue:))
-                    ?? decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.signatureSchemes) ?? []
+                signatureAlgorithmsCert = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                              errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.alpn.rawValue:
                 alpnProtocols = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) ?? []
             case ExtensionType.padding.rawValue:
@@ -163,10 +163,8 @@ public struct ClientHello: Sendable, Hashable {
                 hasEarlyData = true
             case ExtensionType.supportedVersions.rawValue:
                 // RFC 8446 §4.2.1: struct { ProtocolVersion versions<2..254>; } (ClientHello)
-                supportedVersions = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: 1, as: ProtocolVersion.init(rawValue:))
-                    ?? decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
-                    try r.readUInt16List(lengthBytes: 1, "versions", as: ProtocolVersion.init(rawValue:))
-                } ?? []
+                supportedVersions = decodeCodePointList(ext, lengthBytes: 1, "versions", in: m, errors: &errors,
+                                                        as: ProtocolVersion.init(rawValue:)) ?? []
             case ExtensionType.pskKeyExchangeModes.rawValue:
                 pskKeyExchangeModes = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.byteList(&r, "ke_modes")

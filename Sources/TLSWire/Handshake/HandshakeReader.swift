@@ -158,6 +158,21 @@ func decodeExtensionData<T>(_ ext: TLSExtension, in message: String, errors: ino
     }
 }
 
+/// An extension whose data is one list of 16-bit code points behind a `lengthBytes` length: read straight
+/// from memory when it is well formed (nearly always); otherwise the checked reader records what is wrong,
+/// as `decodeExtensionData` does. The lists:
+///
+///     NamedGroup named_group_list<2..2^16-1>;                        /* RFC 8446 §4.2.7, RFC 8422 §5.1.1 */
+///     SignatureScheme supported_signature_algorithms<2..2^16-2>;     /* RFC 8446 §4.2.3 */
+///     ProtocolVersion versions<2..254>;                              /* RFC 8446 §4.2.1, ClientHello */
+func decodeCodePointList<T>(_ ext: TLSExtension, lengthBytes: Int, _ field: String, in message: String,
+                            errors: inout [String], as make: (UInt16) -> T) -> [T]? {
+    if let list = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: lengthBytes, as: make) { return list }
+    return decodeExtensionData(ext, in: message, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+        try r.readUInt16List(lengthBytes: lengthBytes, field, as: make)
+    }
+}
+
 /// `opaque x<..>` read as text: attacker-controlled bytes decoded as UTF-8 with replacement
 /// characters; escaping for output is the renderers' job.
 func lossyString(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -135,7 +135,8 @@ public struct EncryptedExtensions: Sendable, Hashable {
             case ExtensionType.serverName.rawValue:
                 ee.hasServerNameAck = true
             case ExtensionType.supportedGroups.rawValue:
-                ee.supportedGroups = decodeExtensionData(ext, in: name, errors: &errors, ExtensionDecoders.groups) ?? []
+                ee.supportedGroups = decodeCodePointList(ext, lengthBytes: 2, "named_group_list", in: name, errors: &errors,
+                                                         as: NamedGroup.init(rawValue:)) ?? []
             case ExtensionType.recordSizeLimit.rawValue:
                 ee.recordSizeLimit = decodeExtensionData(ext, in: name, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.uint16(&r, "RecordSizeLimit")

@@ -96,11 +96,6 @@ enum ExtensionDecoders {
         return names
     }
 
-    /// RFC 8446 §4.2.7 / RFC 8422 §5.1.1: `NamedGroup named_group_list<2..2^16-1>;`
-    static func groups(_ r: inout HandshakeReader) throws(TLSDecodeError) -> [NamedGroup] {
-        try r.readUInt16List(lengthBytes: 2, "named_group_list", as: NamedGroup.init(rawValue:))
-    }
-
     /// A list of 16-bit code points behind a 1- or 2-byte length that fills `data` exactly, read straight
     /// from memory; nil for anything else (the checked decoders then say what is wrong).
     static func wellFormedUInt16List<T>(_ data: [UInt8], lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
