@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TestSupport
 
 /// `tlsdiag certs`: chains as trees, and PEM export one file per connection and side.
 struct CertsCommandTests {

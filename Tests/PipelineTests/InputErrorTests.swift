@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TestSupport
 
 /// Bad input gets one clear line naming the file and the problem, exit status 2, never a stack
 /// trace, and the other files of the same call are still analysed.

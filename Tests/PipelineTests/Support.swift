@@ -6,6 +6,7 @@ import X509Inspect
 import Diagnosis
 import Pipeline
 import Reports
+import TestSupport
 
 /// Paths and one-call analysis of the committed fixture captures.
 enum Fixtures {
@@ -36,43 +37,5 @@ enum Fixtures {
         var out: [AnalyzedConnection] = []
         let input = analysis.run(path: capture(name), input: 0, onConnection: { out.append($0) })
         return Result(connections: out, input: input)
-    }
-}
-
-/// Runs the built `tlsdiag` binary (next to the test bundle) and captures its output and status.
-enum CLI {
-    static var binary: URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("tlsdiag")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return Fixtures.repo.appendingPathComponent(".build/debug/tlsdiag")
-    }
-
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ args: [String], stdin: Data? = nil) throws -> Output {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = Fixtures.repo
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let input = Pipe()
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }

@@ -1,39 +1,12 @@
 import Testing
 import Foundation
+import TestSupport
 
 /// Broken files given to the command line together with a good one: one line per broken file naming
 /// it, exit status 2, no stack trace, and the good file still analysed. (The single-cause cases —
 /// missing, directory, empty, text, truncated header, link type, permission — are PipelineTests'
 /// InputErrorTests; these are the damaged-capture shapes the fuzzers and truncation tests found.)
 @Suite(.serialized) struct CLIInputErrorTests {
-    static var binary: URL? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("tlsdiag")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
-    static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = try #require(binary, "tlsdiag binary next to the tests")
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
     static func fixture(_ name: String) -> [UInt8] { Robust.fixtures.first { $0.name == name }?.bytes ?? [] }
 
     @Test func damagedCapturesGetOneLineEachAndTheGoodFileIsStillAnalysed() throws {
@@ -52,7 +25,7 @@ import Foundation
         defer { for p in paths + [huge] { try? FileManager.default.removeItem(atPath: p) } }
         let good = Robust.repo.appendingPathComponent("captures/tls12_ok.pcap").path
 
-        let r = try Self.run(["analyze"] + paths + [huge, good])
+        let r = try CLI.run(["analyze"] + paths + [huge, good])
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         for p in paths {
@@ -68,7 +41,7 @@ import Foundation
     @Test func damagedCaptureToJSONIsValidJSONWithTheErrorInItsInput() throws {
         let p = Robust.write(Array(Self.fixture("tls12_ok.pcapng").prefix(20)), name: "cut.pcapng")
         defer { try? FileManager.default.removeItem(atPath: p) }
-        let r = try Self.run(["analyze", p, "--format", "json"])
+        let r = try CLI.run(["analyze", p, "--format", "json"])
         #expect(r.status == 2)
         #expect(JSONCheck.problem(in: Array(r.stdout.utf8)) == nil, "\(r.stdout)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
