@@ -68,6 +68,23 @@ import WireCore
         #expect(s.decryption == .active)
     }
 
+    @Test func heldRecordsAfterTheFinishedWaitAgainWhenOnlyTheHandshakeSecretIsWritten() throws {
+        let path = try Self.tempFile("")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var s = TLSRecordStream()
+        s.expectKeys(from: try KeyLogFile(path: path, follow: true), clientRandom: S.clientRandom, sender: .server)
+        var events: [TLSEvent] = []
+        Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord + RFC8448.newSessionTicketRecord, frame: 1, &events)
+        try Self.append(path, "SERVER_HANDSHAKE_TRAFFIC_SECRET \(Self.random) \(S.hexString(RFC8448.serverHandshakeSecret))\n")
+        s.retryKeys(into: &events)
+        #expect(S.describe(events).last == "dec hs 20", "the ticket is not opened with the handshake keys")
+        #expect(s.isAwaitingKeys)
+        try Self.append(path, "SERVER_TRAFFIC_SECRET_0 \(Self.random) \(S.hexString(RFC8448.serverApplicationSecret))\n")
+        s.retryKeys(into: &events)
+        #expect(S.describe(events).suffix(2) == ["app 222 opened 22", "dec hs 4"])
+        #expect(s.decryption == .active && !s.isAwaitingKeys)
+    }
+
     @Test func secretsThatNeverComeLeaveTheHeldRecordsOpaqueAtTheEnd() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -266,6 +266,13 @@ extension TLSRecordStream {
         // Replaying uses the current-record fields: keep the record being read, if any.
         let saved = (header, recordBody, recordLength)
         for r in w.held {
+            if var again = awaitingKeys {
+                // A replayed Finished found no application secret yet: the records after it wait again.
+                again.held.append(r)
+                again.heldBytes += r.body.count
+                awaitingKeys = again
+                continue
+            }
             if decryptor == nil {
                 if !r.lost {
                     events.append(TLSEvent(.applicationData(recordLength: r.body.count), firstFrame: r.first, frame: r.frame, time: r.time))
