@@ -17,8 +17,11 @@ extension FlowData {
     /// record sizes back in frame order (stable, so same-frame order is kept).
     func sortByFrameAfterReplay() {
         guard streams[0].replayedHeldRecords || streams[1].replayedHeldRecords else { return }
-        entries = entries.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }.map(\.element)
-        alerts = alerts.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }.map(\.element)
-        records = records.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }.map(\.element)
+        func byFrame<T>(_ a: [T], _ frame: KeyPath<T, Int>) -> [T] {
+            a.enumerated().sorted { ($0.element[keyPath: frame], $0.offset) < ($1.element[keyPath: frame], $1.offset) }.map(\.element)
+        }
+        entries = byFrame(entries, \.frame)
+        alerts = byFrame(alerts, \.frame)
+        records = byFrame(records, \.frame)
     }
 }
