@@ -297,12 +297,6 @@ public enum ConnectionJSON {
     static func certificate(_ cert: SentCertificate, index: Int, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("index", index)
-        certificateFields(cert, &w)
-        w.endObject()
-    }
-
-    /// The certificate's fields after "index" (the object already has a value, so each starts with a comma).
-    static func certificateFields(_ cert: SentCertificate, _ w: inout JSONWriter) {
         w.field("length", cert.der.count)
         if let s = cert.summary {
             w.field("sha256", s.sha256)
@@ -327,6 +321,7 @@ public enum ConnectionJSON {
             w.field("sha256", nil as String?)
             w.field("decode_error", cert.decodeError ?? "not decoded")
         }
+        w.endObject()
     }
 
     static func chain(_ key: StaticString, _ r: ChainReport?, _ w: inout JSONWriter) {

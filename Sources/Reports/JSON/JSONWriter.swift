@@ -308,18 +308,12 @@ public struct JSONWriter {
     /// that never needs escaping, such as addresses, decimal and hex digits.
     mutating func unescapedString(maxLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         valuePrefix()
-        reserve(maxLength + 2)
-        base[count] = 34
-        let n = write(base + count + 1)
-        precondition(n <= maxLength, "wrote past the room asked for")
-        base[count + n + 1] = 34
-        count += n + 2
+        appendQuoted(maxLength: maxLength, write)
     }
 
     // A string value written in pieces: words and numbers assembled without a String.
 
-    mutating func beginString() { valuePrefix(); put(34) }
-    /// `key(k)` and `beginString()` under one value prefix.
+    /// `key(k)` and the opening quote under one value prefix.
     mutating func beginStringField(_ k: StaticString) { keyAndColon(k); put(34) }
     mutating func appendToString(_ s: StaticString) { appendLiteralBody(s) }
     mutating func appendToString(_ s: String) {
@@ -434,7 +428,7 @@ public struct JSONWriter {
         put(93)
     }
 
-    /// `codePointName` inside a string being written in pieces (`beginString`).
+    /// `codePointName` inside a string being written in pieces (`beginStringField`).
     mutating func appendToString(codePointName family: CodePointFamily, _ value: UInt16, _ describe: () -> String) {
         appendCodePointName(family, value, describe)
     }
@@ -508,20 +502,34 @@ public struct JSONWriter {
 
     private mutating func appendTimestamp(_ t: Timestamp) {
         guard t.hasFixedRFC3339Layout else { appendEscaped(t.rfc3339); return }
-        reserve(Timestamp.rfc3339Length + 2)
-        base[count] = 34
-        t.writeRFC3339(into: base + count + 1, days: &timestampDays)
-        base[count + Timestamp.rfc3339Length + 1] = 34
-        count += Timestamp.rfc3339Length + 2
+        var days = timestampDays   // a local: the closure may not reach into `self` while it is written
+        appendQuoted(maxLength: Timestamp.rfc3339Length) {
+            t.writeRFC3339(into: $0, days: &days)
+            return Timestamp.rfc3339Length
+        }
+        timestampDays = days
     }
 
     private mutating func appendTimestampSeconds(_ t: Timestamp) {
         guard t.hasFixedRFC3339SecondsLayout else { appendEscaped(t.rfc3339Seconds); return }
-        reserve(Timestamp.rfc3339SecondsLength + 2)
+        var days = timestampDays
+        appendQuoted(maxLength: Timestamp.rfc3339SecondsLength) {
+            t.writeRFC3339Seconds(into: $0, days: &days)
+            return Timestamp.rfc3339SecondsLength
+        }
+        timestampDays = days
+    }
+
+    /// A string value whose bytes `write` puts in place and counts (at most `maxLength`), between
+    /// quotes: text that never needs escaping (times, addresses).
+    @inline(__always)
+    private mutating func appendQuoted(maxLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maxLength + 2)
         base[count] = 34
-        t.writeRFC3339Seconds(into: base + count + 1, days: &timestampDays)
-        base[count + Timestamp.rfc3339SecondsLength + 1] = 34
-        count += Timestamp.rfc3339SecondsLength + 2
+        let n = write(base + count + 1)
+        precondition(n <= maxLength, "wrote past the room asked for")
+        base[count + n + 1] = 34
+        count += n + 2
     }
 
     /// Decimal digits straight into the buffer: no String per number. The digits are counted by
