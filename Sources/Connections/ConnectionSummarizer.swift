@@ -69,7 +69,7 @@ enum ConnectionSummarizer {
         tcp.sawServerPackets = d.sawDirection[serverDir]
 
         var tls = TLSSummary()
-        tls.sawTLS = d.sawTLS || d.streams[0].sawTLS || d.streams[1].sawTLS
+        tls.sawTLS = d.sawAnyTLS
         tls.clientHello = d.clientHello
         tls.retryClientHello = d.retryClientHello
         tls.serverHello = d.serverHello

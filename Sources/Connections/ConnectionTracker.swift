@@ -41,8 +41,8 @@ public final class ConnectionTracker {
     public let input: Int
     public let limits: TrackerLimits
     public private(set) var stats = TrackerStats()
-    private let emit: (Connection) -> Void
-    private let emitFinished: ((FinishedFlow) -> Void)?
+    /// Where finished connections go (summarised there, or by the caller's own thread).
+    private let emitFinished: (FinishedFlow) -> Void
     private var table: [FlowKey: FlowState] = [:]
     private var nextID = 1
     private var events: [TLSEvent] = []
@@ -55,12 +55,9 @@ public final class ConnectionTracker {
     private var lastFullScan = -Double.infinity
     private var fragmentNotes = 0
 
-    public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
-        self.input = input
-        self.limits = limits
-        self.emit = emit
-        self.emitFinished = nil
-        events.reserveCapacity(64)
+    /// Emits each finished connection summarised, on the calling thread.
+    public convenience init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
+        self.init(input: input, limits: limits, emitFinished: { emit($0.summarize()) })
     }
 
     /// Hands each finished connection over unsummarised, so the summary (and freeing the flow's buffers)
@@ -68,7 +65,6 @@ public final class ConnectionTracker {
     public init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emitFinished: @escaping (FinishedFlow) -> Void) {
         self.input = input
         self.limits = limits
-        self.emit = { _ in }
         self.emitFinished = emitFinished
         events.reserveCapacity(64)
     }
@@ -253,8 +249,7 @@ public final class ConnectionTracker {
         }
         // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
         if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }
-        if let emitFinished { emitFinished(FinishedFlow(data: d, endReason: reason)) }
-        else { emit(ConnectionSummarizer.summarize(d, endReason: reason)) }
+        emitFinished(FinishedFlow(data: d, endReason: reason))
     }
 
     /// Finishes connections that closed `closeLinger` ago (late retransmissions and alerts still count) and,
@@ -336,7 +331,7 @@ public struct FinishedFlow: @unchecked Sendable {   // the tracker dropped every
     let endReason: String
 
     /// Whether any TLS was seen on it (what the summary's `tls.sawTLS` will say), without summarising.
-    public var sawTLS: Bool { data.sawTLS || data.streams[0].sawTLS || data.streams[1].sawTLS }
+    public var sawTLS: Bool { data.sawAnyTLS }
 
     /// The connection's summary. Once per flow: summarising orders the flow's records in place.
     public func summarize() -> Connection { ConnectionSummarizer.summarize(data, endReason: endReason) }

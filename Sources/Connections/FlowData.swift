@@ -43,6 +43,8 @@ final class FlowData {
 
     // TLS facts.
     var sawTLS = false
+    /// TLS seen by the flow or by either direction's record stream: the summary's `tls.sawTLS`.
+    var sawAnyTLS: Bool { sawTLS || streams[0].sawTLS || streams[1].sawTLS }
     var clientHello: Located<ClientHello>?
     var clientHelloDir = 0
     var retryClientHello: Located<ClientHello>?

@@ -53,8 +53,7 @@ public enum AnalysisRunner {
             meter.end()
             let done = stage.drain()
             analysis.conclude(&r, explainedConnections: done.explained)
-            outcome.connections += done.connections
-            if let s = done.worstSeverity { outcome.worstSeverity = max(outcome.worstSeverity ?? s, s) }
+            outcome.absorb(done.counted)
             outcome.finished(r, onInputError: onInputError)
             results.append(r)
         }
@@ -147,6 +146,13 @@ extension AnalysisRunner.Outcome {
         if let s = ac.highestSeverity { worstSeverity = max(worstSeverity ?? s, s) }
     }
 
+    /// Adds what another tally counted (the render stage's, per input).
+    mutating func absorb(_ other: Self) {
+        inputErrors += other.inputErrors
+        connections += other.connections
+        if let s = other.worstSeverity { worstSeverity = max(worstSeverity ?? s, s) }
+    }
+
     mutating func finished(_ r: InputResult, onInputError: (String) -> Void) {
         if let e = r.error { inputErrors += 1; onInputError(e.description) }
         if let p = r.info?.readProblem { onInputError("\(r.path): \(p)") }
@@ -166,9 +172,9 @@ final class RenderStage: @unchecked Sendable {
 
     /// What the stage saw of one input's connections.
     struct Counts {
-        var connections = 0
+        var counted = AnalysisRunner.Outcome()
+        /// Connections whose findings explain them (for CAPTURE-NO-TLS).
         var explained = 0
-        var worstSeverity: Severity?
     }
 
     private let renderer: ReportRenderer
@@ -197,9 +203,8 @@ final class RenderStage: @unchecked Sendable {
 
     private func handle(_ flow: FinishedFlow, _ analysis: CaptureAnalysis) {
         let ac = analysis.analyze(flow.summarize())
-        counts.connections += 1
+        counts.counted.count(ac)
         if CaptureAnalysis.explainsItself(ac) { counts.explained += 1 }
-        if let s = ac.highestSeverity { counts.worstSeverity = max(counts.worstSeverity ?? s, s) }
         renderer.connection(ac)
     }
 

@@ -18,14 +18,9 @@ public struct VendorProfile: Sendable, Codable, Hashable {
     /// Facts worth knowing (firmware versions and what arrived with them).
     public var notes: [String]
 
-    /// Does this profile apply to a device with this MAC / certificate issuer?
-    public func applies(clientMAC: String?, clientCertificateIssuer: String?) -> Bool {
-        if let mac = clientMAC?.lowercased(), ouis.contains(where: { mac.hasPrefix($0.lowercased()) }) { return true }
-        return applies(clientCertificateIssuer: clientCertificateIssuer)
-    }
-
-    /// The same test on the address itself (no text per connection: this runs for every connection of a capture).
-    /// An OUI entry is read as hex digits, separators ignored, and compared with as many leading digits of the MAC.
+    /// Does this profile apply to a device with this MAC / certificate issuer? Tested on the address itself (no
+    /// text per connection: this runs for every connection of a capture): an OUI entry is read as hex digits,
+    /// separators ignored, and compared with as many leading digits of the MAC.
     public func applies(clientMAC: EthernetAddress?, clientCertificateIssuer: String?) -> Bool {
         if let mac = clientMAC, ouis.contains(where: { Self.macHasPrefix(mac, $0) }) { return true }
         return applies(clientCertificateIssuer: clientCertificateIssuer)
