@@ -15,9 +15,8 @@ import Diagnosis
 public final class HTMLReport: ReportRenderer {
     let out: OutputSink
     let redacted: Bool
-    var rows: [ConnectionDigest] = []
-    var okRows = 0
-    public var okRowLimit = 100
+    var listed = ConnectionRows(limit: 5_000)
+    public var okRowLimit: Int { get { listed.okLimit } set { listed.okLimit = newValue } }
     var cards: [String] = []
     /// Successful connections' cards come after the failed and warned ones.
     var successCards: [String] = []
@@ -28,7 +27,7 @@ public final class HTMLReport: ReportRenderer {
     /// Full cards for failed/warned connections, and for the first successful ones.
     public var cardLimit = 300
     public var okCardLimit = 30
-    public var rowLimit = 5_000
+    public var rowLimit: Int { get { listed.limit } set { listed.limit = newValue } }
     var okCards = 0
 
     public init(out: OutputSink, redacted: Bool = false) {
@@ -43,12 +42,7 @@ public final class HTMLReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
-        // thousands of healthy connections must not bury the failures).
-        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
-            rows.append(d)
-            if d.status == .ok { okRows += 1 }
-        }
+        listed.add(d)
         if d.status == .ok {
             if okCards < okCardLimit {
                 okCards += 1
@@ -129,13 +123,13 @@ public final class HTMLReport: ReportRenderer {
 
         // Table
         s += "<section class=\"summary\"><h2>Connections</h2>\n<table class=\"conns\"><thead><tr><th>#</th><th>Client</th><th>Server</th><th>SNI</th><th>Version</th><th>Cipher</th><th>Outcome</th><th>Root cause</th></tr></thead><tbody>\n"
-        for d in rows {
+        for d in listed.rows {
             s += "<tr class=\"\(d.status.rawValue)\"><td><a href=\"#conn-\(d.id)\">\(d.id)</a></td><td class=\"mono\">" + H.text(d.client) + "</td><td class=\"mono\">" + H.text(d.server)
             s += "</td><td class=\"mono\">" + H.text(d.sni ?? "–") + "</td><td>" + H.text(d.version ?? "–") + "</td><td class=\"cipher\">" + H.text(d.cipher ?? "–").replacingOccurrences(of: "_", with: "_<wbr>")
             s += "</td><td><span class=\"badge small \(d.status.rawValue)\">" + H.text(d.outcome.rawValue.replacingUnderscores()) + "</span></td><td class=\"rule\">" + H.text(d.rootRule ?? "") + "</td></tr>\n"
         }
         s += "</tbody></table>"
-        if rows.count < counts.total { s += "<p class=\"dim\">\(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) are not listed (see the JSON output).</p>" }
+        if let more = listed.unlisted(of: counts) { s += "<p class=\"dim\">" + more + " are not listed (see the JSON output).</p>" }
         s += "</section>\n"
 
         s += "<section class=\"connections\"><h2>Connections in detail</h2>\n"

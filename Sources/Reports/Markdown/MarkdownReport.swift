@@ -13,9 +13,8 @@ import Diagnosis
 public final class MarkdownReport: ReportRenderer {
     let out: OutputSink
     let redacted: Bool
-    var rows: [ConnectionDigest] = []
-    var okRows = 0
-    public var okRowLimit = 100
+    var listed = ConnectionRows(limit: 2_000)
+    public var okRowLimit: Int { get { listed.okLimit } set { listed.okLimit = newValue } }
     var details: [(ConnectionDigest, AnalyzedConnection)] = []
     var successes: [ConnectionDigest] = []
     var successTitles: [String] = []
@@ -26,7 +25,7 @@ public final class MarkdownReport: ReportRenderer {
     public var detailLimit = 200
     public var successLimit = 30
     var omittedSuccesses = 0
-    public var rowLimit = 2_000
+    public var rowLimit: Int { get { listed.limit } set { listed.limit = newValue } }
 
     public init(out: OutputSink, redacted: Bool = false) {
         self.out = out
@@ -40,12 +39,7 @@ public final class MarkdownReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
-        // thousands of healthy connections must not bury the failures).
-        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
-            rows.append(d)
-            if d.status == .ok { okRows += 1 }
-        }
+        listed.add(d)
         if d.status == .ok {
             if successes.count < successLimit { successes.append(d); successTitles.append(ac.rootCause?.title ?? "Handshake completed") }
             else { omittedSuccesses += 1 }
@@ -98,13 +92,13 @@ public final class MarkdownReport: ReportRenderer {
         s += "\n## Connections\n\n"
         s += "| # | Client | Server | SNI | Version | Cipher | Outcome | Root cause |\n"
         s += "|--:|---|---|---|---|---|---|---|\n"
-        for d in rows {
+        for d in listed.rows {
             let cells = [String(d.id), E.inline(d.client), E.inline(d.server), E.inline(d.sni ?? "–"), E.inline(d.version ?? "–"),
                          E.inline(d.cipher ?? "–"), "**" + statusWord(d.status) + "** " + E.inline(d.outcome.rawValue.replacingUnderscores()),
                          d.rootRule.map { "`\($0)`" } ?? "–"]
             s += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        if rows.count < counts.total { s += "\n\(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) are not listed (see the JSON output).\n" }
+        if let more = listed.unlisted(of: counts) { s += "\n" + more + " are not listed (see the JSON output).\n" }
 
         if !details.isEmpty { s += "\n## Failed and warned connections\n" }
         for (d, ac) in details { s += "\n" + detail(d, ac) }

@@ -15,9 +15,8 @@ public final class TextReport: ReportRenderer {
     let style: TerminalStyle
     let redacted: Bool
     let width: Int
-    var rows: [ConnectionDigest] = []
-    var okRows = 0
-    public var okRowLimit = 100
+    var listed = ConnectionRows(limit: 100_000)
+    public var okRowLimit: Int { get { listed.okLimit } set { listed.okLimit = newValue } }
     var details: [(ConnectionDigest, AnalyzedConnection)] = []
     var successes: [(ConnectionDigest, AnalyzedConnection)] = []
     var omittedDetails = 0
@@ -27,7 +26,7 @@ public final class TextReport: ReportRenderer {
     var nextID = 1
     public var detailLimit = 500
     public var successLimit = 30
-    public var rowLimit = 100_000
+    public var rowLimit: Int { get { listed.limit } set { listed.limit = newValue } }
 
     public init(out: OutputSink, color: Bool, redacted: Bool = false, width: Int = 100) {
         self.out = out
@@ -43,12 +42,7 @@ public final class TextReport: ReportRenderer {
         nextID += 1
         counts.add(d.status)
         devices.add(d)
-        // Every problem gets a row; successful connections only the first `okRowLimit` (a capture of
-        // thousands of healthy connections must not bury the failures).
-        if rows.count < rowLimit && (d.status != .ok || okRows < okRowLimit) {
-            rows.append(d)
-            if d.status == .ok { okRows += 1 }
-        }
+        listed.add(d)
         switch d.status {
         case .ok:
             if successes.count < successLimit { successes.append((d, ac)) } else { omittedSuccesses += 1 }
@@ -96,7 +90,7 @@ public final class TextReport: ReportRenderer {
         // Table
         s += "\n" + style.bold("CONNECTIONS") + "\n"
         s += table()
-        if rows.count < counts.total { s += "  … \(counts.total - rows.count) more connections (\(max(0, counts.ok - okRows)) of them successful) not listed\n" }
+        if let more = listed.unlisted(of: counts) { s += "  … " + more + " not listed\n" }
 
         // Details
         if !details.isEmpty || !successes.isEmpty {
@@ -141,7 +135,7 @@ public final class TextReport: ReportRenderer {
 
     func table() -> String {
         let header = ["#", "Client", "Server", "SNI", "Outcome", "Root cause", "Version", "Cipher"]
-        let data: [[String]] = rows.map { d in
+        let data: [[String]] = listed.rows.map { d in
             [String(d.id), cell(d.client), cell(d.server), clip(cell(d.sni ?? "-"), 32), d.outcome.rawValue,
              d.rootRule ?? "-", d.version ?? "-", d.cipher ?? "-"]
         }
@@ -157,7 +151,7 @@ public final class TextReport: ReportRenderer {
             return s + "\n"
         }
         var s = style.bold(line(header).dropLast().description) + "\n"
-        for (r, d) in zip(data, rows) {
+        for (r, d) in zip(data, listed.rows) {
             s += line(r) { i, cell in
                 guard i == 4 else { return cell }
                 switch d.status {
