@@ -175,7 +175,9 @@ enum HTMLCard {
         if let p = c.tls.clientPlaintext ?? c.tls.serverPlaintext {
             let who = c.tls.clientPlaintext != nil ? "client" : "server"
             let proto = PlaintextProtocol.guess(p.value).map { " (" + $0 + ")" } ?? ""
-            s += "<h3>Plaintext from the \(who)\(H.text(proto)), frame \(p.frame)</h3>\n<pre class=\"plain\">" + H.text(PlaintextProtocol.printable(Array(p.value.prefix(512)))).replacingNewlineEscapes() + "</pre>\n"
+            s += "<h3>Plaintext from the \(who)\(H.text(proto)), frame \(p.frame)</h3>\n<pre class=\"plain\">" + H.text(PlaintextProtocol.printable(Array(p.value.prefix(512))))
+                // The preview shows "\\n" for a line feed; in a <pre> the line also breaks there.
+                .replacingOccurrences(of: "\\n", with: "\\n\n") + "</pre>\n"
         }
         for chain in [ac.serverChain, ac.clientChain].compactMap({ $0 }) { s += chainHTML(chain) }
         let notes = ReportProse.captureNotes(c)
@@ -512,17 +514,4 @@ enum HTMLStyle {
       * { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
     }
     """
-}
-
-extension String {
-    /// Plaintext previews show "\\n" for a line feed; in a <pre> also break the line there.
-    func replacingNewlineEscapes() -> String {
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: "\\n") {
-            out += rest[..<r.upperBound] + "\n"
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
 }
