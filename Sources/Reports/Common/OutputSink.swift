@@ -23,8 +23,13 @@ public final class OutputSink {
     }
 
     public func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { b in _ = fwrite(b.baseAddress, 1, b.count, file) }
+        bytes.withUnsafeBytes { write($0) }
     }
+    /// Bytes someone else owns (a JSON writer's buffer), written without copying them first.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
+    }
+    public func write(byte: UInt8) { _ = putc(Int32(byte), file) }
     public func write(_ s: String) { var s = s; s.withUTF8 { b in _ = fwrite(b.baseAddress, 1, b.count, file) } }
     public func flush() { fflush(file) }
     deinit { if owned { fclose(file) } else { fflush(file) } }

@@ -35,10 +35,10 @@ public final class JSONReport: ReportRenderer {
         writer.reset()
         ConnectionJSON.write(ac, id: nextID, to: &writer, memo: memo)
         nextID += 1
-        if !first { out.write([44]) }
-        out.write([10])
+        if !first { out.write(byte: 0x2c) }   // ,
+        out.write(byte: 0x0a)
         first = false
-        out.write(writer.bytes)
+        writer.withBytes { out.write($0) }
         counts[ac.connection.outcome.rawValue, default: 0] += 1
         for f in ac.findings { ruleCounts[f.rule.rawValue, default: 0] += 1 }
     }
@@ -47,7 +47,7 @@ public final class JSONReport: ReportRenderer {
         out.write("\n],\"inputs\":")
         var w = JSONWriter()
         InputJSON.write(inputs, to: &w)
-        out.write(w.bytes)
+        w.withBytes { out.write($0) }
         w.reset()
         w.beginObject()
         w.field("connections", nextID - 1)
@@ -59,7 +59,7 @@ public final class JSONReport: ReportRenderer {
         w.endObject()
         w.endObject()
         out.write(",\"summary\":")
-        out.write(w.bytes)
+        w.withBytes { out.write($0) }
         out.write("}\n")
         out.flush()
     }
@@ -77,8 +77,8 @@ public final class JSONLinesReport: ReportRenderer {
         writer.reset()
         ConnectionJSON.write(ac, id: nextID, to: &writer, memo: memo)
         nextID += 1
-        out.write(writer.bytes)
-        out.write([10])
+        writer.withBytes { out.write($0) }
+        out.write(byte: 0x0a)
         out.flush()
     }
     public func finish(inputs: [InputResult]) { out.flush() }
