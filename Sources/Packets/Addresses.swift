@@ -12,42 +12,10 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         (a.isV6 ? 1 : 0, a.high, a.low) < (b.isV6 ? 1 : 0, b.high, b.low)
     }
 
+    /// Dotted IPv4; IPv6 per RFC 5952 (lower case, the first longest run of two or more zero groups as
+    /// "::", IPv4-mapped in dotted form). Written by `writeDescription`, which reports write in place.
     public var description: String {
-        if !isV6 {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        }
-        // RFC 5952: lower-case, longest run of two or more zero groups compressed.
-        var groups = [UInt16]()
-        for i in 0..<4 { groups.append(UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))) }
-        for i in 0..<4 { groups.append(UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))) }
-        var bestStart = -1, bestLen = 0, i = 0
-        while i < 8 {
-            if groups[i] == 0 {
-                var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
-                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
-                i = j
-            } else { i += 1 }
-        }
-        // IPv4-mapped addresses read better in dotted form.
-        if high == 0 && (low >> 32) == 0xffff {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "::ffff:\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        }
-        var out = ""
-        var k = 0
-        while k < 8 {
-            if k == bestStart {
-                out += "::"
-                k += bestLen
-                continue
-            }
-            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[k], radix: 16)
-            k += 1
-        }
-        return out
+        String(unsafeUninitializedCapacity: Self.maxTextLength) { writeDescription(into: $0.baseAddress!) }
     }
 }
 
@@ -57,11 +25,9 @@ public struct EthernetAddress: Sendable, Hashable, CustomStringConvertible {
     public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
     public var bytes: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) } }
     public var isZero: Bool { value == 0 }
+    /// `xx:xx:xx:xx:xx:xx`, lower case (written by `writeDescription`).
     public var description: String {
-        bytes.map { b in
-            let s = String(b, radix: 16)
-            return b < 16 ? "0" + s : s
-        }.joined(separator: ":")
+        String(unsafeUninitializedCapacity: Self.textLength) { writeDescription(into: $0.baseAddress!); return Self.textLength }
     }
 }
 
@@ -111,8 +77,8 @@ public struct FlowKey: Sendable, Hashable {
 
 // MARK: - Text written into byte buffers
 
-// Report writers print an address or two per connection into a byte buffer; these write the same
-// text as `description` without building a String.
+// Report writers print an address or two per connection into a byte buffer; these write the text
+// (`description` is built from them) without building a String.
 
 extension EthernetAddress {
     /// Bytes of `description`: `xx:xx:xx:xx:xx:xx`.
