@@ -25,6 +25,13 @@ import WireCore
         try h.close()
     }
 
+    /// A record stream of the server's side, expecting the secrets of `S.clientRandom` from the key log at `path`.
+    static func serverStream(keyLog path: String, follow: Bool = true) throws -> TLSRecordStream {
+        var s = TLSRecordStream()
+        s.expectKeys(from: try KeyLogFile(path: path, follow: follow), clientRandom: S.clientRandom, sender: .server)
+        return s
+    }
+
     static func feed(_ s: inout TLSRecordStream, _ bytes: [UInt8], frame: Int, _ events: inout [TLSEvent]) {
         bytes.withUnsafeBytes { s.feed($0, frame: frame, time: t, into: &events) }
     }
@@ -32,9 +39,7 @@ import WireCore
     @Test func recordsHeldUntilTheSecretsAreWrittenThenOpenedInOrder() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let log = try KeyLogFile(path: path, follow: true)
-        var s = TLSRecordStream()
-        s.expectKeys(from: log, clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord, frame: 1, &events)
         #expect(S.describe(events) == ["hs 2"], "the flight is held, not reported as opaque data")
@@ -56,9 +61,7 @@ import WireCore
     @Test func theApplicationSecretMayComeAfterTheHandshakeSecret() throws {
         let path = try Self.tempFile("SERVER_HANDSHAKE_TRAFFIC_SECRET \(Self.random) \(S.hexString(RFC8448.serverHandshakeSecret))\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let log = try KeyLogFile(path: path, follow: true)
-        var s = TLSRecordStream()
-        s.expectKeys(from: log, clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord + RFC8448.newSessionTicketRecord, frame: 1, &events)
         #expect(S.describe(events).last == "dec hs 20", "the ticket waits for SERVER_TRAFFIC_SECRET_0")
@@ -71,8 +74,7 @@ import WireCore
     @Test func heldRecordsAfterTheFinishedWaitAgainWhenOnlyTheHandshakeSecretIsWritten() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var s = TLSRecordStream()
-        s.expectKeys(from: try KeyLogFile(path: path, follow: true), clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord + RFC8448.newSessionTicketRecord, frame: 1, &events)
         try Self.append(path, "SERVER_HANDSHAKE_TRAFFIC_SECRET \(Self.random) \(S.hexString(RFC8448.serverHandshakeSecret))\n")
@@ -88,8 +90,7 @@ import WireCore
     @Test func secretsThatNeverComeLeaveTheHeldRecordsOpaqueAtTheEnd() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var s = TLSRecordStream()
-        s.expectKeys(from: try KeyLogFile(path: path, follow: true), clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord + RFC8448.newSessionTicketRecord, frame: 1, &events)
         s.finish(frame: 3, time: Self.t, into: &events)
@@ -100,8 +101,7 @@ import WireCore
     @Test func holdingIsBounded() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var s = TLSRecordStream()
-        s.expectKeys(from: try KeyLogFile(path: path, follow: true), clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord, frame: 1, &events)
         for i in 0..<AwaitingKeys.maxRecords { Self.feed(&s, RFC8448.serverApplicationRecord, frame: 2 + i, &events) }
@@ -112,8 +112,7 @@ import WireCore
     @Test func offlineAMissingSecretIsFinalAndNothingIsHeld() throws {
         let path = try Self.tempFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var s = TLSRecordStream()
-        s.expectKeys(from: try KeyLogFile(path: path), clientRandom: S.clientRandom, sender: .server)
+        var s = try Self.serverStream(keyLog: path, follow: false)
         var events: [TLSEvent] = []
         Self.feed(&s, S.serverHelloRecord + RFC8448.serverFlightRecord, frame: 1, &events)
         #expect(S.describe(events) == ["hs 2", "app 674"])
