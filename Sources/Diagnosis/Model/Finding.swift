@@ -103,7 +103,15 @@ public struct Finding: Sendable, Hashable {
     }
 
     /// Frames in order, each once (a handful per finding: sorting in place beats hashing into a Set).
+    /// Rules mostly list frames already in order: those are kept as given, without a copy to sort.
     static func sortedUnique(_ frames: [Int]) -> [Int] {
+        var ascending = true
+        var i = 1
+        while i < frames.count {
+            if frames[i - 1] >= frames[i] { ascending = false; break }
+            i += 1
+        }
+        if ascending { return frames }
         var out = frames
         out.sort()
         var kept = 0

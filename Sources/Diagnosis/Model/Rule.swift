@@ -22,22 +22,47 @@ public protocol DiagnosisRule: Sendable {
 ///
 /// The connection is held by reference and read in place (`_read`): a `Connection` is a large value, and
 /// the catalogue's thirty-odd rules each copying it (and retaining every array in it) was a third of
-/// diagnosing a connection.
+/// diagnosing a connection. The `Diagnoser` moves the connection in and takes it back after the last rule,
+/// so diagnosing a connection copies it not at all.
 public struct RuleContext: Sendable {
-    private final class Subject: Sendable {
-        let analyzed: AnalyzedConnection
-        init(_ analyzed: AnalyzedConnection) { self.analyzed = analyzed }
+    /// The connection in storage of its own, so it can be read in place and moved out again. Written by
+    /// `init` and moved out by `takeAnalyzed()` only, when no other copy of the context holds it (checked):
+    /// rules only ever read it.
+    private final class Subject: @unchecked Sendable {
+        let storage: UnsafeMutablePointer<AnalyzedConnection>
+        var taken = false
+        init(_ analyzed: consuming AnalyzedConnection) {
+            storage = .allocate(capacity: 1)
+            storage.initialize(to: consume analyzed)
+        }
+        deinit {
+            if !taken { storage.deinitialize(count: 1) }
+            storage.deallocate()
+        }
     }
-    private let subject: Subject
-    public var analyzed: AnalyzedConnection { _read { yield subject.analyzed } }
-    public var connection: Connection { _read { yield subject.analyzed.connection } }
+    private var subject: Subject
+    public var analyzed: AnalyzedConnection { _read { yield subject.storage.pointee } }
+    public var connection: Connection { _read { yield subject.storage.pointee.connection } }
     public var profile: VendorProfile?
     public var trust: TrustConfiguration
     /// Findings of the rules evaluated before this one (catch-all rules read them).
     public var previous: [Finding] = []
 
-    public init(analyzed: AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {
-        self.subject = Subject(analyzed); self.profile = profile; self.trust = trust
+    public init(analyzed: consuming AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {
+        self.subject = Subject(consume analyzed); self.profile = profile; self.trust = trust
+    }
+
+    /// The connection back, with these findings: moved out when this context is its only holder, copied
+    /// otherwise. The context must not be read afterwards (the `Diagnoser` calls this last).
+    mutating func takeAnalyzed(findings: [Finding]) -> AnalyzedConnection {
+        if isKnownUniquelyReferenced(&subject) && !subject.taken {
+            subject.taken = true
+            subject.storage.pointee.findings = findings
+            return subject.storage.move()
+        }
+        var ac = subject.storage.pointee
+        ac.findings = findings
+        return ac
     }
 
     /// Remediation in the vendor's own words when the profile has them for this rule, else the generic text.

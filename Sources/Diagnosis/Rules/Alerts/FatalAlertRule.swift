@@ -18,8 +18,11 @@ public struct FatalAlertRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        let explained = Set(ctx.previous.filter { $0.severity == .error }.flatMap(\.frames))
-        guard let a = ctx.tls.alerts.first(where: { ($0.level == .fatal || ($0.encrypted && $0.duringHandshake)) && !$0.inferred && !explained.contains($0.frame) })
+        // An alert is explained when an earlier error finding cites its frame (asked only of fatal alerts).
+        func explained(_ frame: Int) -> Bool {
+            ctx.previous.contains { $0.severity == .error && $0.frames.contains(frame) }
+        }
+        guard let a = ctx.tls.alerts.first(where: { ($0.level == .fatal || ($0.encrypted && $0.duringHandshake)) && !$0.inferred && !explained($0.frame) })
         else { return nil }
         let meaning = a.description.map { AlertSemantics.meaning($0) } ?? "the alert is encrypted, so its description is hidden"
         let peer = a.sender == .client ? ctx.server : ctx.device

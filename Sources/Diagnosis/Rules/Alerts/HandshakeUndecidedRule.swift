@@ -18,8 +18,8 @@ public struct HandshakeUndecidedRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
+        guard ctx.connection.tls.sawTLS, !ctx.previous.contains(where: { $0.severity == .error }), ctx.failed else { return nil }
         let c = ctx.connection
-        guard c.outcome.isFailure, !ctx.previous.contains(where: { $0.severity == .error }), c.tls.sawTLS else { return nil }
         var why: [String] = []
         if !c.tcp.sawClientPackets { why.append("the client's packets are not in the capture") }
         if !c.tcp.sawServerPackets { why.append("the server's packets are not in the capture") }

@@ -18,12 +18,13 @@ public struct LegacyHelloRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard let ch = ctx.tls.clientHello else { return nil }
+        // The hello is read in place until the rule knows it fires.
+        guard let sslv2 = ctx.tls.clientHello?.value.isSSLv2Compatible,
+              let highest = ctx.tls.clientHello?.value.highestOffered else { return nil }
+        let ssl3 = highest <= .sslv3 && highest.rank > 0
+        guard sslv2 || ssl3, let ch = ctx.tls.clientHello else { return nil }
         let h = ch.value
-        let sslv2 = h.isSSLv2Compatible
-        let ssl3 = h.highestVersion <= .sslv3 && h.highestVersion.rank > 0
-        guard sslv2 || ssl3 else { return nil }
-        let failed = ctx.tls.serverHello == nil && ctx.connection.outcome.isFailure
+        let failed = ctx.tls.serverHello == nil && ctx.failed
         let what = sslv2 ? "an SSLv2-compatible ClientHello (record format from SSL 2.0)" : "a ClientHello offering at most SSL 3.0"
         return Finding(rule: id, severity: failed ? .error : .warning, confidence: .high,
                        title: sslv2 ? "SSLv2-compatible ClientHello" : "SSL 3.0 ClientHello",

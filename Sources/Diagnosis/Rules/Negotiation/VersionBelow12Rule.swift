@@ -18,9 +18,12 @@ public struct VersionBelow12Rule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
+        // Whether it fires, read in place; the copies and the text only when it does.
+        guard let highest = ctx.tls.clientHello?.value.highestOffered else { return nil }
+        let belowNegotiated = ctx.tls.version.map { $0 < .tls12 && $0.rank > 0 } ?? false
+        guard belowNegotiated || (highest < .tls12 && highest.rank > 0) else { return nil }
         let tls = ctx.tls
         guard let ch = tls.clientHello?.value else { return nil }
-        let highest = ch.highestVersion
         if let v = tls.version, v < .tls12, v.rank > 0 {
             let clientCould = highest >= .tls12
             return Finding(rule: id, severity: .warning, confidence: .high,
@@ -35,7 +38,7 @@ public struct VersionBelow12Rule: DiagnosisRule {
         }
         if highest < .tls12, highest.rank > 0, ctx.handshakeAlert?.description != .protocolVersion {
             // Without a protocol_version alert (VERSION-REJECTED covers that), an old-only client is still the likely cause of a failure.
-            let failed = ctx.connection.outcome.isFailure && tls.serverHello == nil
+            let failed = ctx.failed && tls.serverHello == nil
             return Finding(rule: id, severity: failed ? .error : .warning, confidence: failed ? .medium : .high,
                            title: "The client's best TLS version is \(highest)",
                            explanation: "\(ctx.device.capitalizedFirst) offered at most \(highest)." + (failed ? " The server did not answer with a ServerHello; servers that require TLS 1.2 often just close the connection." : ""),

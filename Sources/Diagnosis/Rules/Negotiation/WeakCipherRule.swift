@@ -17,7 +17,8 @@ public struct WeakCipherRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard let sh = ctx.tls.serverHello, let info = sh.value.cipherSuite.info, !info.tls13Only else { return nil }
+        guard let info = ctx.tls.serverHello?.value.cipherSuite.info, !info.tls13Only,
+              !info.weaknesses.isEmpty || !info.forwardSecret, let sh = ctx.tls.serverHello else { return nil }
         var reasons = info.weaknesses
         if !info.forwardSecret && info.weaknesses.isEmpty { reasons.append("no forward secrecy (\(info.keyExchange) key exchange)") }
         guard !reasons.isEmpty else { return nil }

@@ -17,7 +17,7 @@ public struct CertSelfSignedRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard ctx.serverIssue(.selfSignedLeaf) != nil, let chain = ctx.analyzed.serverChain, let leaf = chain.leaf else { return nil }
+        guard ctx.hasServerIssue(.selfSignedLeaf), let chain = ctx.analyzed.serverChain, let leaf = chain.leaf else { return nil }
         let (sev, follows) = ctx.serverProblemSeverity(id)
         var f = Finding(rule: id, severity: sev, confidence: .high,
                         title: "Self-signed server certificate: \(leaf.subject)",

@@ -42,6 +42,8 @@ public struct CertNotYetValidRule: DiagnosisRule {
 
 enum ValidityFinding {
     static func make(_ ctx: RuleContext, id: RuleID, kind: ChainIssue.Kind, word: String, when: String) -> Finding? {
+        // Nothing to build (not even the list below) without such an issue in either chain.
+        guard ctx.hasServerIssue(kind) || ctx.hasClientIssue(kind) else { return nil }
         // Server chain first; the client's chain (mutual TLS) when the server's is fine.
         for (chain, isServer) in [(ctx.analyzed.serverChain, true), (ctx.analyzed.clientChain, false)] {
             guard let chain, let issue = chain.verdict.issues.first(where: { $0.kind == kind }) else { continue }

@@ -18,7 +18,7 @@ public struct ChainIncompleteRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard let issue = ctx.missingIntermediate, let chain = ctx.analyzed.serverChain else { return nil }
+        guard ctx.hasServerIssue(.incompleteChain), let issue = ctx.missingIntermediate, let chain = ctx.analyzed.serverChain else { return nil }
         // The device accepted the chain: without its trust store we cannot say what it lacked.
         if ctx.connection.established && !ctx.trust.clientTrustExplicit { return nil }
         let (sev, follows) = ctx.serverProblemSeverity(id)

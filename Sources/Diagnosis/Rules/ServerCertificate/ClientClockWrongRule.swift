@@ -20,7 +20,9 @@ public struct ClientClockWrongRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard ctx.serverRejectionCause == .clientClockWrong, let a = ctx.clientCertificateAlert, let chain = ctx.analyzed.serverChain else { return nil }
+        // Only a certificate_expired from the client can be blamed on its clock: asked before the cause is worked out.
+        guard ctx.handshakeAlert(from: .client)?.description == .certificateExpired,
+              ctx.serverRejectionCause == .clientClockWrong, let a = ctx.clientCertificateAlert, let chain = ctx.analyzed.serverChain else { return nil }
         var evidence = [ctx.alertEvidence(a)]
         var clock = ""
         if let ch = ctx.tls.clientHello {

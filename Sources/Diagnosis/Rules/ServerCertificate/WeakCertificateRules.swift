@@ -41,6 +41,8 @@ public struct WeakSignatureRule: DiagnosisRule {
 
 enum WeakFinding {
     static func make(_ ctx: RuleContext, id: RuleID, kind: ChainIssue.Kind, what: String) -> Finding? {
+        // Nothing to build (not even the list below) without such an issue in either chain.
+        guard ctx.hasServerIssue(kind) || ctx.hasClientIssue(kind) else { return nil }
         for (chain, isServer) in [(ctx.analyzed.serverChain, true), (ctx.analyzed.clientChain, false)] {
             guard let chain else { continue }
             let issues = chain.verdict.issues.filter { $0.kind == kind }
@@ -77,6 +79,8 @@ public struct WrongKeyUsageRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
+        guard ctx.hasServerIssue(.missingServerAuthEKU) || ctx.hasServerIssue(.invalidPurpose)
+                || ctx.hasClientIssue(.missingClientAuthEKU) else { return nil }
         if let chain = ctx.analyzed.serverChain,
            let issue = ctx.serverIssue(.missingServerAuthEKU) ?? ctx.serverIssue(.invalidPurpose) {
             let (sev, follows) = ctx.serverProblemSeverity(id)

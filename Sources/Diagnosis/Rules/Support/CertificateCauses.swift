@@ -71,7 +71,7 @@ extension RuleContext {
         if serverRejectionCause == rule { return (.error, nil) }
         if connection.established { return (.warning, nil) }
         if clientCertificateAlert != nil { return (.warning, .serverCertRejected) }
-        return (connection.outcome.isFailure && handshakeAlert == nil ? .warning : .warning, nil)
+        return (failed && handshakeAlert == nil ? .warning : .warning, nil)
     }
 
     /// "the device accepted it anyway" sentence for established connections with a bad certificate.

@@ -5,7 +5,16 @@ import X509Inspect
 
 /// Plain-language pieces every rule uses, so the wording is consistent across the catalogue.
 extension RuleContext {
-    var tls: TLSSummary { connection.tls }
+    /// Read in place, like `connection`: a `TLSSummary` is large, and a getter returning it copied it for every use.
+    var tls: TLSSummary { _read { yield connection.tls } }
+
+    /// `connection.outcome.isFailure` without the array that getter builds per call (asked for every connection).
+    /// Tests hold it to `isFailure` for every outcome.
+    var failed: Bool { Self.failed(connection.outcome) }
+
+    static func failed(_ o: Outcome) -> Bool {
+        !(o == .established || o == .noData || o == .handshakeNotCaptured || o == .incomplete)
+    }
 
     /// "the device (10.0.0.20, 00:22:ee:09:00:45)"
     var device: String {
@@ -53,6 +62,13 @@ extension RuleContext {
     var clientIssues: [ChainIssue] { analyzed.clientChain?.verdict.issues ?? [] }
     func serverIssue(_ k: ChainIssue.Kind) -> ChainIssue? { serverIssues.first { $0.kind == k } }
     func clientIssue(_ k: ChainIssue.Kind) -> ChainIssue? { clientIssues.first { $0.kind == k } }
+    /// `serverIssue(k) != nil`, read in place (rules ask before they build anything).
+    func hasServerIssue(_ k: ChainIssue.Kind) -> Bool {
+        analyzed.serverChain?.verdict.issues.contains { $0.kind == k } ?? false
+    }
+    func hasClientIssue(_ k: ChainIssue.Kind) -> Bool {
+        analyzed.clientChain?.verdict.issues.contains { $0.kind == k } ?? false
+    }
 
     /// The client rejected the server's certificate: a certificate alert from the client after the
     /// server's Certificate (TLS ≤ 1.2), or after the ServerHello when TLS 1.3 encrypts the certificate.
