@@ -241,7 +241,7 @@ public enum ConnectionJSON {
         w.field("highest_version", codePoint: h.highestVersion)
         w.field("cipher_suites", codePoints: h.cipherSuites)
         w.field("compression_methods", ints: h.compressionMethods)
-        w.field("extensions", codePoints: h.extensions.lazy.map { $0.type })
+        w.field("extensions", extensionTypesOf: h.extensions)
         w.field("groups", codePoints: h.supportedGroups)
         w.field("key_share_groups", codePoints: h.keyShareGroups)
         w.field("signature_algorithms", codePoints: h.signatureAlgorithms)
@@ -265,7 +265,7 @@ public enum ConnectionJSON {
         w.field("version", codePoint: h.negotiatedVersion)
         w.field("cipher", codePoint: h.cipherSuite)
         w.field("compression_method", Int(h.compressionMethod))
-        w.field("extensions", codePoints: h.extensions.lazy.map { $0.type })
+        w.field("extensions", extensionTypesOf: h.extensions)
         w.field("key_share_group", codePoint: h.keyShareGroup)
         w.field("alpn", h.alpnProtocol)
         w.field("session_id_length", h.sessionID.count)
@@ -465,6 +465,16 @@ extension JSONWriter {
 
     mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoint c: C?) {
         field(k, codePointName: C.family, c?.rawValue) { c!.description }   // called only for a value
+    }
+
+    /// `field(_:codePoints:)` of the extensions' types, read in place (no copy of each extension).
+    mutating func field(_ k: StaticString, extensionTypesOf extensions: [TLSExtension]) {
+        extensions.withUnsafeBufferPointer { list in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: list.count) { values in
+                for i in 0..<list.count { values[i] = list[i].type.rawValue }
+                field(k, codePoints: ExtensionType.self, UnsafeBufferPointer(values))
+            }
+        }
     }
 
     /// `Side.rawValue` without a String.

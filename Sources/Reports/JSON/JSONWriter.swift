@@ -46,8 +46,15 @@ public struct JSONWriter {
     private var codePointNames: CodePointNameMemo?
     private var codePointSlots: UnsafeMutablePointer<UInt32>?
     private var codePointText: UnsafeMutablePointer<UInt8>?
+    /// `field(_:codePoints:)`'s memo of whole lists, made on first use; shared by copies as
+    /// `codePointNames` is (an entry is the same for everyone).
+    private var codePointLists: CodePointListMemo?
     /// The date of the last day a time was written for (a connection's times share it).
     private var timestampDays = RFC3339DayCache()
+    /// The whole second `secondText` holds the text of (`Int64.min`: none yet).
+    private var textSecond = Int64.min
+    /// Bytes 0-7, 8-15 and 11-18 of `YYYY-MM-DDTHH:MM:SS` for `textSecond` (`appendDateAndTime`).
+    private var secondText: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
     public init(pretty: Bool = false, capacity: Int = 4096) {
         self.pretty = pretty
@@ -86,7 +93,8 @@ public struct JSONWriter {
         let capacity: Int
         /// `copyLiteral`'s memo of literals known to need no escaping.
         let cleanLiterals: UnsafeMutablePointer<UInt>
-        static let cleanLiteralSlots = 256
+        static let cleanLiteralBits = 11
+        static let cleanLiteralSlots = 1 << cleanLiteralBits   // ~250 literals in a connection's JSON
         init(capacity: Int) {
             self.capacity = capacity
             base = .allocate(capacity: capacity)
@@ -265,7 +273,9 @@ public struct JSONWriter {
     @inline(__always)
     private func copyLiteral(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Bool {
         let tag = UInt(bitPattern: p) ^ UInt(truncatingIfNeeded: n) &<< 48
-        let slot = Int(truncatingIfNeeded: (tag >> 3) ^ (tag >> 11)) & (Storage.cleanLiteralSlots - 1)
+        // Multiplicative hashing: literals lie next to each other, a byte or a few apart, and
+        // dropping low address bits (as an earlier version did) put neighbours in one slot.
+        let slot = Int(truncatingIfNeeded: (tag &* 0x9e37_79b9_7f4a_7c15) >> (UInt.bitWidth - Storage.cleanLiteralBits))
         if cleanLiterals[slot] == tag {
             Self.copyWords(from: p, to: out, n)
             return true
@@ -407,25 +417,47 @@ public struct JSONWriter {
     }
 
     /// `key(k)` and an array of code-point names (`codePointName`). Compact output writes the
-    /// array under one copy-on-write and comma check (a ClientHello has a dozen such lists);
-    /// pretty output takes the general path.
-    mutating func field<Points: Sequence>(_ k: StaticString, codePoints list: Points) where Points.Element: JSONCodePoint {
-        let family = Points.Element.family
+    /// array under one copy-on-write and comma check (a ClientHello has a dozen such lists), and
+    /// remembers its JSON by family and values (`CodePointListMemo`): a device sends the same
+    /// lists connection after connection, so the next time the whole array is one copy instead
+    /// of a lookup and copy per name. Pretty output takes the general path.
+    mutating func field<Points: Collection>(_ k: StaticString, codePoints list: Points) where Points.Element: JSONCodePoint {
+        let n = list.count
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: n) { values in
+            var i = 0
+            for c in list where i < n { values[i] = c.rawValue; i += 1 }
+            field(k, codePoints: Points.Element.self, UnsafeBufferPointer(rebasing: values[..<i]))
+        }
+    }
+
+    /// `field(_:codePoints:)` of code points of type `C` given by their raw values.
+    mutating func field<C: JSONCodePoint>(_ k: StaticString, codePoints type: C.Type, _ values: UnsafeBufferPointer<UInt16>) {
+        let family = C.family
         guard !pretty else {
             key(k); beginArray()
-            for c in list { codePointName(family, c.rawValue) { c.description } }
+            for v in values { codePointName(family, v) { C(rawValue: v)!.description } }
             endArray()
             return
         }
         keyAndColon(k)
+        guard !values.isEmpty else { put(91, 93); return }
+        if let memo = codePointLists, let (json, length) = memo.find(family, values) {
+            put(json, length)
+            return
+        }
+        let start = count
         put(91)
         var first = true
-        for c in list {
+        for v in values {
             if first { put(34); first = false } else { put(44, 34) }
-            appendCodePointName(family, c.rawValue) { c.description }
+            appendCodePointName(family, v) { C(rawValue: v)!.description }
             put(34)
         }
         put(93)
+        if values.count <= CodePointListMemo.maxValues {
+            if codePointLists == nil { codePointLists = CodePointListMemo() }
+            codePointLists!.remember(family, values, UnsafePointer(base + start), count - start)
+        }
     }
 
     /// `codePointName` inside a string being written in pieces (`beginStringField`).
@@ -500,24 +532,54 @@ public struct JSONWriter {
         appendDecimal(n)
     }
 
+    /// `"YYYY-MM-DDTHH:MM:SS.ffffffZ"`. The 19 bytes up to the seconds depend on the whole second
+    /// only, and a connection's times mostly share one: they are remembered (`secondText`) and
+    /// copied as three words; the microseconds are three digit pairs.
     private mutating func appendTimestamp(_ t: Timestamp) {
         guard t.hasFixedRFC3339Layout else { appendEscaped(t.rfc3339); return }
-        var days = timestampDays   // a local: the closure may not reach into `self` while it is written
-        appendQuoted(maxLength: Timestamp.rfc3339Length) {
-            t.writeRFC3339(into: $0, days: &days)
-            return Timestamp.rfc3339Length
-        }
-        timestampDays = days
+        reserve(Timestamp.rfc3339Length + 2)
+        let out = base + count
+        out[0] = 34
+        appendDateAndTime(t, out + 1)
+        out[20] = 46   // .
+        let micros = UInt64(truncatingIfNeeded: t.nanoseconds / 1000)   // 0...999_999 (checked above)
+        let high = micros / 10_000, low = micros &- high &* 10_000, middle = low / 100
+        Self.writeDigitPair(high, out + 21)
+        Self.writeDigitPair(middle, out + 23)
+        Self.writeDigitPair(low &- middle &* 100, out + 25)
+        out[27] = 90   // Z
+        out[28] = 34
+        count &+= Timestamp.rfc3339Length + 2
     }
 
+    /// `"YYYY-MM-DDTHH:MM:SSZ"`, the date and time as `appendTimestamp` writes them.
     private mutating func appendTimestampSeconds(_ t: Timestamp) {
         guard t.hasFixedRFC3339SecondsLayout else { appendEscaped(t.rfc3339Seconds); return }
-        var days = timestampDays
-        appendQuoted(maxLength: Timestamp.rfc3339SecondsLength) {
-            t.writeRFC3339Seconds(into: $0, days: &days)
-            return Timestamp.rfc3339SecondsLength
+        reserve(Timestamp.rfc3339SecondsLength + 2)
+        let out = base + count
+        out[0] = 34
+        appendDateAndTime(t, out + 1)
+        out[20] = 90   // Z
+        out[21] = 34
+        count &+= Timestamp.rfc3339SecondsLength + 2
+    }
+
+    /// The 19 bytes `YYYY-MM-DDTHH:MM:SS` of `t` (which has the fixed layout) at `out`, which has
+    /// room for 20: from `secondText` when `t` is in the second written last, else from
+    /// `Timestamp.writeRFC3339Seconds` (its 20th byte is overwritten by the caller).
+    @inline(__always)
+    private mutating func appendDateAndTime(_ t: Timestamp, _ out: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(out)
+        if t.seconds == textSecond {
+            raw.storeBytes(of: secondText.0, as: UInt64.self)
+            raw.storeBytes(of: secondText.1, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: secondText.2, toByteOffset: 11, as: UInt64.self)
+            return
         }
-        timestampDays = days
+        t.writeRFC3339Seconds(into: out, days: &timestampDays)
+        textSecond = t.seconds
+        secondText = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                      raw.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
     }
 
     /// A string value whose bytes `write` puts in place and counts (at most `maxLength`), between
@@ -532,38 +594,54 @@ public struct JSONWriter {
         count += n + 2
     }
 
-    /// Decimal digits straight into the buffer: no String per number. The digits are counted by
-    /// comparison, then written from the last, two per division.
+    /// "00" to "99": two ASCII digits per entry, read as one 16-bit word (a literal: no lazy global).
+    @inline(__always)
+    private static var digitPairs: UnsafeRawPointer {
+        UnsafeRawPointer(("00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899" as StaticString).utf8Start)
+    }
+
+    /// `v` in 0...99 as two ASCII digits at `out`: one table load, one store.
+    @inline(__always)
+    private static func writeDigitPair(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(out).storeBytes(
+            of: digitPairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self), as: UInt16.self)
+    }
+
+    /// Decimal digits straight into the buffer: no String per number. Numbers under 100 (most in a
+    /// report: counts, small lengths) are one or two stores; longer ones are counted by comparison,
+    /// then written from the last, a digit pair (from a table) per division by 100.
+    @inline(__always)
     private mutating func appendDecimal(_ n: Int64) {
         reserve(20)   // "-9223372036854775808"
-        if n < 0 { base[count] = 45; count &+= 1 }
-        var m = n.magnitude
-        if m < 100 {   // most numbers in a report: flags' counts, small lengths
-            if m < 10 { base[count] = 48 &+ UInt8(truncatingIfNeeded: m); count &+= 1; return }
-            base[count] = 48 &+ UInt8(truncatingIfNeeded: m / 10)
-            base[count &+ 1] = 48 &+ UInt8(truncatingIfNeeded: m % 10)
-            count &+= 2
-            return
-        }
-        var digits = 1
-        var power: UInt64 = 10
-        while m >= power && digits < 19 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
-        var i = count &+ digits
-        while m >= 100 {
-            let pair = UInt8(truncatingIfNeeded: m % 100)
-            m /= 100
-            i &-= 2
-            base[i] = 48 &+ pair / 10
-            base[i &+ 1] = 48 &+ pair % 10
-        }
-        if m >= 10 {
-            let pair = UInt8(truncatingIfNeeded: m)
-            base[i &- 2] = 48 &+ pair / 10
-            base[i &- 1] = 48 &+ pair % 10
+        var out = base + count
+        if n < 0 { out[0] = 45; out += 1 }
+        let m = n.magnitude
+        if m < 10 {
+            out[0] = 48 &+ UInt8(truncatingIfNeeded: m)
+            count = out - base + 1
+        } else if m < 100 {
+            Self.writeDigitPair(m, out)
+            count = out - base + 2
         } else {
-            base[i &- 1] = 48 &+ UInt8(truncatingIfNeeded: m)
+            count = out - base + Self.writeLongDecimal(m, out)
         }
-        count &+= digits
+    }
+
+    /// `m` (at least 100) in decimal at `out`; returns the number of digits.
+    private static func writeLongDecimal(_ m: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 3
+        var power: UInt64 = 1000
+        while m >= power && digits < 20 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
+        var m = m
+        var i = digits
+        while m >= 100 {
+            let q = m / 100
+            i &-= 2
+            writeDigitPair(m &- q &* 100, out + i)
+            m = q
+        }
+        if m >= 10 { writeDigitPair(m, out) } else { out[0] = 48 &+ UInt8(truncatingIfNeeded: m) }
+        return digits
     }
 
     // MARK: - Strings
@@ -730,5 +808,76 @@ private final class CodePointNameMemo {
         (text + textCount).update(from: name, count: length)
         slots[index] = UInt32(textCount) << 8 | UInt32(length)
         textCount += length
+    }
+}
+
+/// The compact JSON of code-point lists (`JSONWriter.field(_:codePoints:)`), by family and values:
+/// a direct-mapped table of `slotCount` lists whose values and JSON live in two arenas. A slot is
+/// replaced by a later list of the same hash; once an arena is full nothing more is remembered, so
+/// a capture of endless distinct lists costs at most the arenas (2.3 MB of address space, only the
+/// pages written are memory) and is then written name by name.
+private final class CodePointListMemo {
+    static let maxValues = 512
+    private static let slotCount = 1024
+    private static let valueCapacity = 1 << 17
+    private static let jsonCapacity = 1 << 21
+
+    private struct Slot {
+        var hash: UInt64 = 0
+        var family: Int32 = -1
+        var count: Int32 = 0
+        var valuesAt: Int32 = 0
+        var jsonAt: Int32 = 0
+        var jsonLength: Int32 = 0
+    }
+    private let slots: UnsafeMutablePointer<Slot>
+    private let values: UnsafeMutablePointer<UInt16>
+    private let json: UnsafeMutablePointer<UInt8>
+    private var valueCount = 0
+    private var jsonCount = 0
+
+    init() {
+        slots = .allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: Slot(), count: Self.slotCount)
+        values = .allocate(capacity: Self.valueCapacity)
+        json = .allocate(capacity: Self.jsonCapacity)
+    }
+
+    deinit {
+        slots.deallocate()
+        values.deallocate()
+        json.deallocate()
+    }
+
+    @inline(__always)
+    private static func hash(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> UInt64 {
+        var h = 0xcbf2_9ce4_8422_2325 ^ UInt64(family.rawValue) &* 0x9e37_79b9_7f4a_7c15 ^ UInt64(list.count)
+        for v in list { h = (h ^ UInt64(v)) &* 0x0000_0100_0000_01b3 }
+        return h ^ h >> 29
+    }
+
+    @inline(__always)
+    private static func slotIndex(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (slotCount - 1) }
+
+    /// The remembered JSON of this list, if any.
+    @inline(__always)
+    func find(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> (UnsafePointer<UInt8>, Int)? {
+        let h = Self.hash(family, list)
+        let slot = slots[Self.slotIndex(h)]
+        guard slot.hash == h, slot.family == Int32(family.rawValue), Int(slot.count) == list.count else { return nil }
+        let known = values + Int(slot.valuesAt)
+        for i in 0..<list.count where known[i] != list[i] { return nil }
+        return (UnsafePointer(json + Int(slot.jsonAt)), Int(slot.jsonLength))
+    }
+
+    func remember(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>, _ text: UnsafePointer<UInt8>, _ length: Int) {
+        guard valueCount + list.count <= Self.valueCapacity, jsonCount + length <= Self.jsonCapacity else { return }
+        let h = Self.hash(family, list)
+        (values + valueCount).update(from: list.baseAddress!, count: list.count)
+        (json + jsonCount).update(from: text, count: length)
+        slots[Self.slotIndex(h)] = Slot(hash: h, family: Int32(family.rawValue), count: Int32(list.count),
+                                         valuesAt: Int32(valueCount), jsonAt: Int32(jsonCount), jsonLength: Int32(length))
+        valueCount += list.count
+        jsonCount += length
     }
 }
