@@ -27,9 +27,11 @@ let package = Package(
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         // C wrappers for OpenSSL macros the clang importer cannot see (STACK_OF, OPENSSL_free, ...).
         .target(name: "CTLSShims", dependencies: ["COpenSSL"]),
+        // SIGBUS guard for capture files read through a memory mapping (Capture/MappedPcapRecords).
+        .target(name: "CMappedFile"),
 
         .target(name: "WireCore", swiftSettings: releaseSpeed),
-        .target(name: "Capture", dependencies: ["WireCore", "CPcap"], swiftSettings: releaseSpeed),
+        .target(name: "Capture", dependencies: ["WireCore", "CPcap", "CMappedFile"], swiftSettings: releaseSpeed),
         .target(name: "Packets", dependencies: ["WireCore"], swiftSettings: releaseSpeed),
         .target(name: "TLSWire", dependencies: ["WireCore"], swiftSettings: releaseSpeed),
         .target(name: "Connections", dependencies: ["WireCore", "Packets", "TLSWire"], swiftSettings: releaseSpeed),

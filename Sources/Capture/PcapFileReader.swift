@@ -6,15 +6,21 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a pcap or pcapng file (or standard input, path "-") with libpcap, one frame at a time,
-/// handing out frames that point into libpcap's own buffer (no copy).
+/// Reads a pcap or pcapng file (or standard input, path "-") one frame at a time, handing out
+/// frames that point into the reader's buffer (no copy). libpcap opens every input and reads
+/// pcapng, standard input and anything unusual; a plain classic pcap file is read from a memory
+/// mapping (`MappedPcapRecords`), which hands libpcap the rest of the file at the first record it
+/// leaves to libpcap, so frames, timestamps and read problems are the same either way.
 public final class PcapFileReader {
     private var handle: OpaquePointer?
     public private(set) var info: CaptureInputInfo
     private var frameNumber = 0
+    private var mapped: MappedPcapRecords?
 
     /// Opens the file; every problem becomes a one-line `CaptureError` naming the file.
-    public init(path: String) throws(CaptureError) {
+    /// `mapping: false` reads everything through libpcap (tests compare the two readers);
+    /// `mappingWindow` sizes the mapped window (tests use small ones to cross window edges often).
+    public init(path: String, mapping: Bool = true, mappingWindow: Int? = nil) throws(CaptureError) {
         let display = path == "-" ? "<stdin>" : path
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var format: CaptureInputInfo.Format = .pcap
@@ -43,7 +49,14 @@ public final class PcapFileReader {
         handle = h
         info = CaptureInputInfo(path: display, format: format, linkTypes: [link], snaplen: Int(pcap_snapshot(h)),
                                 nanosecondResolution: true)
+        if mapping && path != "-" && format == .pcap {
+            mapped = MappedPcapRecords(path: path, snapshot: Int(pcap_snapshot(h)),
+                                       windowBytes: mappingWindow ?? MappedPcapRecords.defaultWindowBytes)
+        }
     }
+
+    /// Whether frames come from a memory mapping (until the first record left to libpcap).
+    public var readsMapped: Bool { mapped != nil }
 
     deinit { if let h = handle { pcap_close(h) } }
 
@@ -59,7 +72,30 @@ public final class PcapFileReader {
         var lastTime = info.lastTime
         var frameNumber = self.frameNumber
         defer { info.lastTime = lastTime; self.frameNumber = frameNumber }
+        let file = pcap_file(h)
         while true {
+            if let m = mapped {
+                while let r = m.next() {
+                    frameNumber += 1
+                    let ts = Timestamp(seconds: r.seconds, nanoseconds: r.nanoseconds)
+                    if lastTime == nil { info.firstTime = ts }
+                    lastTime = ts
+                    body(CapturedFrame(number: frameNumber, timestamp: ts, linkType: link,
+                                       bytes: UnsafeRawBufferPointer(start: r.bytes, count: r.capturedLength),
+                                       originalLength: r.originalLength))
+                }
+                if m.fileShrank {
+                    mapped = nil
+                    info.readProblem = "the file shrank while it was read (another program truncated or rewrote it, e.g. a tcpdump -W ring wrapping around) after frame \(frameNumber); the frames before it were analysed"
+                    break
+                }
+                // libpcap reads the record the mapping left to it (often just the end of the file).
+                guard let file, fseeko(file, off_t(m.offset), SEEK_SET) == 0 else {
+                    mapped = nil
+                    info.readProblem = Self.describeReadProblem("cannot seek to byte \(m.offset)", frames: frameNumber)
+                    break
+                }
+            }
             let rc = pcap_next_ex(h, &header, &data)
             if rc == 1, let hdr = header, let d = data {
                 frameNumber += 1
@@ -70,6 +106,8 @@ public final class PcapFileReader {
                                           bytes: UnsafeRawBufferPointer(start: d, count: Int(hdr.pointee.caplen)),
                                           originalLength: Int(hdr.pointee.len))
                 body(frame)
+                // Back to the mapping after the one record libpcap read.
+                if let m = mapped, let file { m.resume(at: Int(ftello(file))) }
             } else if rc == 0 {
                 continue
             } else {
@@ -77,6 +115,7 @@ public final class PcapFileReader {
                     let msg = String(cString: pcap_geterr(h))
                     info.readProblem = Self.describeReadProblem(msg, frames: frameNumber)
                 }
+                mapped = nil
                 break
             }
         }

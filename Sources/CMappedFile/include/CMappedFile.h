@@ -1,0 +1,26 @@
+#ifndef TLSDIAG_CMAPPEDFILE_H
+#define TLSDIAG_CMAPPEDFILE_H
+
+#include <stddef.h>
+
+/// A guard against SIGBUS on a memory-mapped capture file that another program shrinks while it is
+/// read (a `tcpdump -C/-W` ring rewriting its oldest file). A reader claims a slot, registers each
+/// window it maps, and asks after every record whether the slot was tripped. A fault inside a
+/// registered window does not kill the process: the rest of the window is replaced by zero pages,
+/// the slot is marked tripped, and the reader stops, saying the file shrank. Faults anywhere else go
+/// to the handler that was installed before (the Swift runtime's backtracer, or the default action).
+
+/// Claims a slot (installing the handler on first use); -1 when all slots are taken (the caller then
+/// reads without a mapping).
+int tlsdiag_mapguard_claim(void);
+/// Registers the window [base, base + length) for the slot; base NULL clears it.
+void tlsdiag_mapguard_set(int slot, const void *base, size_t length);
+/// Whether a fault hit the slot's window since it was claimed.
+int tlsdiag_mapguard_tripped(int slot);
+/// Gives the slot back.
+void tlsdiag_mapguard_release(int slot);
+
+/// Reads one byte so that the compiler cannot drop the read: a fault, if the file shrank, happens here.
+static inline void tlsdiag_touch(const void *p) { (void)*(const volatile unsigned char *)p; }
+
+#endif
