@@ -16,8 +16,11 @@ public final class JSONReport: ReportRenderer {
     let memo = ConnectionJSON.Memo()
     var nextID = 1
     var first = true
-    var counts: [String: Int] = [:]
-    var ruleCounts: [String: Int] = [:]
+    /// Connections per outcome and findings per rule, in order of first appearance (a handful
+    /// of keys: a linear search whose string compares are pointer compares of the same literal
+    /// is cheaper than hashing the name per connection). Sorted by key when written.
+    var counts: [(key: String, value: Int)] = []
+    var ruleCounts: [(key: String, value: Int)] = []
     public let pretty: Bool
     /// Set by `ReportFactory` for `--redact`: written as the top-level `redacted` field.
     public var redacted = false
@@ -39,8 +42,16 @@ public final class JSONReport: ReportRenderer {
         out.write(byte: 0x0a)
         first = false
         writer.withBytes { out.write($0) }
-        counts[ac.connection.outcome.rawValue, default: 0] += 1
-        for f in ac.findings { ruleCounts[f.rule.rawValue, default: 0] += 1 }
+        Self.count(ac.connection.outcome.rawValue, in: &counts)
+        for i in ac.findings.indices { Self.count(ac.findings[i].rule.rawValue, in: &ruleCounts) }
+    }
+
+    static func count(_ key: String, in counts: inout [(key: String, value: Int)]) {
+        for i in counts.indices where counts[i].key == key {
+            counts[i].value += 1
+            return
+        }
+        counts.append((key, 1))
     }
 
     public func finish(inputs: [InputResult]) {
