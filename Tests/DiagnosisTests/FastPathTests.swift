@@ -89,9 +89,26 @@ import TestSupport
         var rng = SplitMix64(seed: 0x7E47)
         for _ in 0..<1_000 {
             let parts = (0..<Int.random(in: 0...6, using: &rng)).map { _ in samples.randomElement(using: &rng)! }
-            let joined = TextBuilder.join(parts, separator: ", ")
+            let joined = Text.join(parts, separator: ", ")
             #expect(joined == parts.joined(separator: ", "))
             #expect(Array(joined.utf8) == Array(parts.joined(separator: ", ").utf8))
+        }
+    }
+}
+
+@Suite struct TextTests {
+    @Test func joinWritesPrefixPartsAndSuffix() {
+        #expect(Text.join(["TLS 1.2", "no client certificate"], prefix: "Both (", separator: "; ", suffix: ").")
+                == "Both (TLS 1.2; no client certificate).")
+        #expect(Text.join([], prefix: "Handshake completed: ", separator: ", ") == "Handshake completed: ")
+        #expect(Text.join([], separator: ", ") == "")
+        #expect(Text.join(["", ""], separator: ", ") == ", ")
+    }
+
+    /// Findings write a side as its raw value; printing the case (what they did before) gives the same word.
+    @Test func sideRawValueIsWhatInterpolationPrinted() {
+        for side in Side.allCases {
+            #expect(side.rawValue == "\(side)")
         }
     }
 }

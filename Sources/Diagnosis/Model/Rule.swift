@@ -22,27 +22,19 @@ public protocol DiagnosisRule: Sendable {
 ///
 /// The connection is held by reference and read in place (`_read`): a `Connection` is a large value, and
 /// the catalogue's thirty-odd rules each copying it (and retaining every array in it) was a third of
-/// diagnosing a connection. The `Diagnoser` moves the connection in and takes it back after the last rule,
-/// so diagnosing a connection copies it not at all.
+/// diagnosing a connection. It is a `let` of a class on purpose: the compiler knows it cannot change while
+/// a rule reads it, so it passes parts of it along without copying them (storage behind a pointer, which
+/// would let the connection be moved out again, made it copy the TLS summary in several rules).
 public struct RuleContext: Sendable {
-    /// The connection in storage of its own, so it can be read in place and moved out again. Written by
-    /// `init` and moved out by `takeAnalyzed()` only, when no other copy of the context holds it (checked):
-    /// rules only ever read it.
-    private final class Subject: @unchecked Sendable {
-        let storage: UnsafeMutablePointer<AnalyzedConnection>
-        var taken = false
-        init(_ analyzed: consuming AnalyzedConnection) {
-            storage = .allocate(capacity: 1)
-            storage.initialize(to: consume analyzed)
-        }
-        deinit {
-            if !taken { storage.deinitialize(count: 1) }
-            storage.deallocate()
-        }
+    private final class Subject: Sendable {
+        let analyzed: AnalyzedConnection
+        init(_ analyzed: consuming AnalyzedConnection) { self.analyzed = consume analyzed }
     }
-    private var subject: Subject
-    public var analyzed: AnalyzedConnection { _read { yield subject.storage.pointee } }
-    public var connection: Connection { _read { yield subject.storage.pointee.connection } }
+    private let subject: Subject
+    public var analyzed: AnalyzedConnection { _read { yield subject.analyzed } }
+    public var connection: Connection { _read { yield subject.analyzed.connection } }
+    /// `connection.tls`, read in place too (a getter returning it copied the large summary at every use).
+    var tls: TLSSummary { _read { yield subject.analyzed.connection.tls } }
     public var profile: VendorProfile?
     public var trust: TrustConfiguration
     /// Findings of the rules evaluated before this one (catch-all rules read them).
@@ -52,15 +44,9 @@ public struct RuleContext: Sendable {
         self.subject = Subject(consume analyzed); self.profile = profile; self.trust = trust
     }
 
-    /// The connection back, with these findings: moved out when this context is its only holder, copied
-    /// otherwise. The context must not be read afterwards (the `Diagnoser` calls this last).
-    mutating func takeAnalyzed(findings: [Finding]) -> AnalyzedConnection {
-        if isKnownUniquelyReferenced(&subject) && !subject.taken {
-            subject.taken = true
-            subject.storage.pointee.findings = findings
-            return subject.storage.move()
-        }
-        var ac = subject.storage.pointee
+    /// The connection back, with these findings (one copy: the rules' reads cost none).
+    func analyzed(with findings: [Finding]) -> AnalyzedConnection {
+        var ac = subject.analyzed
         ac.findings = findings
         return ac
     }

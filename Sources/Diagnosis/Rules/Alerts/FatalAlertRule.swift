@@ -34,13 +34,13 @@ public struct FatalAlertRule: DiagnosisRule {
             case .unrecognizedName: fix = "Configure the server with a certificate/virtual host for the name the device sends (SNI \(ctx.tls.serverName ?? "none")), or configure the device with a name the server knows."
             case .noApplicationProtocol: fix = "Align the ALPN protocols offered by the device with those the server accepts."
             case .decryptError, .badRecordMAC: fix = "Check for a middlebox (IPS, TLS inspection) altering the connection, and for clock/key mismatches; try without the middlebox."
-            case .internalError: fix = "The \(a.sender) failed internally: check its logs and configuration (certificate/key mismatch, missing key)."
+            case .internalError: fix = "The \(a.sender.rawValue) failed internally: check its logs and configuration (certificate/key mismatch, missing key)."
             case .illegalParameter, .decodeError, .unexpectedMessage: fix = "A protocol incompatibility between the TLS stacks: check for firmware updates on the device and the server, and for middleboxes."
             default: break
             }
         }
         return Finding(rule: id, severity: a.duringHandshake ? .error : .warning, confidence: a.description == nil ? .medium : .high,
-                       title: "Fatal \(name) from the \(a.sender)" + (a.after.map { " after \($0)" } ?? ""),
+                       title: "Fatal \(name) from the \(a.sender.rawValue)" + (a.after.map { " after \($0)" } ?? ""),
                        explanation: "\(sender.capitalizedFirst) ended the connection with a fatal \(name) alert (frame \(a.frame))\(a.after.map { ", after \($0)" } ?? ""): \(meaning). It is \(peer)'s side of the exchange that \(sender) objected to.",
                        remediation: fix, frames: [a.frame], evidence: [ctx.alertEvidence(a)], sideAtFault: nil)
     }

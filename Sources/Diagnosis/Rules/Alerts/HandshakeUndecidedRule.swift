@@ -27,11 +27,11 @@ public struct HandshakeUndecidedRule: DiagnosisRule {
         if c.tcp.client.gapBytes + c.tcp.server.gapBytes > 0 { why.append("TCP bytes are missing from the capture") }
         if c.tls.isTLS13 { why.append("TLS 1.3 encrypts the rest of the handshake") }
         if why.isEmpty { why.append("no alert was sent and nothing in the visible messages explains it") }
-        let ender = c.tcp.rsts.first.map { "reset by the \($0.sender) (frame \($0.frame))" }
-            ?? c.tcp.fins.first.map { "closed by the \($0.sender) (frame \($0.frame))" } ?? "ended"
+        let ender = c.tcp.rsts.first.map { "reset by the \($0.sender.rawValue) (frame \($0.frame))" }
+            ?? c.tcp.fins.first.map { "closed by the \($0.sender.rawValue) (frame \($0.frame))" } ?? "ended"
         let last = c.transcript.last { if case .handshake = $0.event { return true }; return false }
         let point = last.map { e -> String in
-            if case .handshake(let t, _) = e.event { return " after \(t.displayName) from the \(e.sender) (frame \(e.frame))" }
+            if case .handshake(let t, _) = e.event { return " after \(t.displayName) from the \(e.sender.rawValue) (frame \(e.frame))" }
             return ""
         } ?? ""
         var hint = "Capture again with both directions of the device's port mirrored, full packets (tcpdump -s 0), started before the device connects."

@@ -27,7 +27,7 @@ public struct TLS13ClientAbortRule: DiagnosisRule {
                        explanation: "The connection negotiated TLS 1.3 (ServerHello frame \(ctx.tls.serverHello?.frame ?? 0)), so the server's certificate is encrypted. \(ctx.device.capitalizedFirst)'s first encrypted record (frame \(f)) is 19 bytes — the size of an alert, not of a Finished (53 or 69 bytes)\(end.map { ", and the connection closed (frame \($0.frame))" } ?? ""). The device aborted the handshake; most likely it rejected the server's certificate (untrusted CA, expired, name mismatch, or a wrong device clock). The capture alone cannot tell which.",
                        remediation: ctx.remediation(.serverCertRejected, generic: "Check the server certificate against the device's trust store (is the issuing CA installed on the device? is the certificate valid and for the right name?). To see the exact alert and certificate, capture with a key log (SSLKEYLOGFILE) or force TLS 1.2 on the server for a test.", values: ["issuer": "the server certificate's issuing CA"]),
                        frames: [ctx.tls.serverHello?.frame, f, end?.frame].compactMap { $0 },
-                       evidence: [Evidence("client's first encrypted record", "19 bytes (alert-sized)", frame: f)] + (ctx.tls.encryptedRecords.prefix(8).map { Evidence("record", "\($0.sender) \($0.length) bytes", frame: $0.frame) }),
+                       evidence: [Evidence("client's first encrypted record", "19 bytes (alert-sized)", frame: f)] + (ctx.tls.encryptedRecords.prefix(8).map { Evidence("record", "\($0.sender.rawValue) \($0.length) bytes", frame: $0.frame) }),
                        sideAtFault: nil)
     }
 }

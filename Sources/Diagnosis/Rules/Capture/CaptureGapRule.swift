@@ -26,7 +26,7 @@ public struct CaptureGapRule: DiagnosisRule {
         let gaps = t.gaps.filter { g in (g.side == .client ? clientGap : serverGap) > 0 }
         let sides = [clientGap > 0 ? "\(clientGap) bytes from the client" : nil, serverGap > 0 ? "\(serverGap) bytes from the server" : nil]
             .compactMap { $0 }.joined(separator: " and ")
-        var evidence = gaps.prefix(6).map { Evidence("gap", "\($0.bytes) bytes from the \($0.side) missing", frame: $0.frame) }
+        var evidence = gaps.prefix(6).map { Evidence("gap", "\($0.bytes) bytes from the \($0.side.rawValue) missing", frame: $0.frame) }
         let fragments = ctx.connection.anomalies.filter { $0.kind == .ipFragment }
         if !fragments.isEmpty {
             // The bytes are in the file, inside IP fragments that are counted but not reassembled.

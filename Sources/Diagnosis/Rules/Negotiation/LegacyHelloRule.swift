@@ -19,11 +19,9 @@ public struct LegacyHelloRule: DiagnosisRule {
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
         // The hello is read in place until the rule knows it fires.
-        guard let sslv2 = ctx.tls.clientHello?.value.isSSLv2Compatible,
-              let highest = ctx.tls.clientHello?.value.highestOffered else { return nil }
-        let ssl3 = highest <= .sslv3 && highest.rank > 0
-        guard sslv2 || ssl3, let ch = ctx.tls.clientHello else { return nil }
+        guard Self.fires(ctx.connection.tls), let ch = ctx.tls.clientHello else { return nil }
         let h = ch.value
+        let sslv2 = h.isSSLv2Compatible
         let failed = ctx.tls.serverHello == nil && ctx.failed
         let what = sslv2 ? "an SSLv2-compatible ClientHello (record format from SSL 2.0)" : "a ClientHello offering at most SSL 3.0"
         return Finding(rule: id, severity: failed ? .error : .warning, confidence: .high,
@@ -31,5 +29,12 @@ public struct LegacyHelloRule: DiagnosisRule {
                        explanation: "\(ctx.device.capitalizedFirst) sent \(what) (frame \(ch.frame)), offering up to \(h.highestVersion)." + (failed ? " The server did not accept it." : " The server accepted it, but current servers refuse this format."),
                        remediation: ctx.remediation(id, generic: "Upgrade the device firmware to a TLS stack that sends standard TLS 1.2 hellos."),
                        frames: [ch.frame], evidence: NegotiationDiff.offered(h), sideAtFault: .client)
+    }
+
+    /// An SSLv2-format hello, or one offering at most SSL 3.0 (the summary is passed in place: reading it
+    /// through the context's accessors copied it for most connections).
+    private static func fires(_ tls: TLSSummary) -> Bool {
+        guard let sslv2 = tls.helloIsSSLv2Compatible, let highest = tls.helloHighestOffered else { return false }
+        return sslv2 || (highest <= .sslv3 && highest.rank > 0)
     }
 }

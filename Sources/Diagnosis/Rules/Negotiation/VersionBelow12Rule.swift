@@ -19,11 +19,10 @@ public struct VersionBelow12Rule: DiagnosisRule {
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
         // Whether it fires, read in place; the copies and the text only when it does.
-        guard let highest = ctx.tls.clientHello?.value.highestOffered else { return nil }
-        let belowNegotiated = ctx.tls.version.map { $0 < .tls12 && $0.rank > 0 } ?? false
-        guard belowNegotiated || (highest < .tls12 && highest.rank > 0) else { return nil }
+        guard Self.mayFire(ctx.connection.tls) else { return nil }
         let tls = ctx.tls
         guard let ch = tls.clientHello?.value else { return nil }
+        let highest = ch.highestOffered
         if let v = tls.version, v < .tls12, v.rank > 0 {
             let clientCould = highest >= .tls12
             return Finding(rule: id, severity: .warning, confidence: .high,
@@ -46,5 +45,13 @@ public struct VersionBelow12Rule: DiagnosisRule {
                            frames: ctx.helloFrames, evidence: NegotiationDiff.offered(ch), sideAtFault: .client)
         }
         return nil
+    }
+
+    /// A hello, and a negotiated version below TLS 1.2 or a best offer below it (the summary is passed in
+    /// place: reading it through the context's accessors copied it for most connections).
+    private static func mayFire(_ tls: TLSSummary) -> Bool {
+        guard let highest = tls.helloHighestOffered else { return false }
+        let belowNegotiated = tls.version.map { $0 < .tls12 && $0.rank > 0 } ?? false
+        return belowNegotiated || (highest < .tls12 && highest.rank > 0)
     }
 }

@@ -39,7 +39,7 @@ public struct VersionRejectedRule: DiagnosisRule {
             fix = "Enable TLS 1.2 on the server (the device refuses \(chosen))."
         }
         return Finding(rule: id, severity: severity, confidence: .high,
-                       title: "TLS version refused by the \(a.sender) (\(d))",
+                       title: "TLS version refused by the \(a.sender.rawValue) (\(d))",
                        explanation: explanation, remediation: fix,
                        frames: ctx.helloFrames + [a.frame], evidence: evidence, sideAtFault: fault)
     }

@@ -24,45 +24,43 @@ public struct HandshakeOKRule: DiagnosisRule {
     }
 
     /// One finding per successful connection of a capture: the TLS summary is passed in place (no copy of
-    /// the connection or of the summary), and the two texts are built as bytes, each part written to both
+    /// the connection or of the summary), and each text is written once into its own storage
     /// ("Handshake completed: a, b, c" and "Both sides completed the TLS handshake (a; b; c).").
     private static func finding(_ ctx: RuleContext, _ tls: TLSSummary, id: RuleID) -> Finding {
-        var title = TextBuilder(capacity: 192)
-        var explanation = TextBuilder(capacity: 224)
-        title.add("Handshake completed: ")
-        explanation.add("Both sides completed the TLS handshake (")
-        var first = true
-        func part(_ s: String) {
-            if !first { title.add(", "); explanation.add("; ") }
-            title.add(s)
-            explanation.add(s)
-            first = false
-        }
-        part(tls.version?.description ?? "unknown version")
-        if let cipher = tls.cipher { part(cipher.description) }
+        var parts: [String] = []
+        parts.reserveCapacity(5)
+        parts.append(tls.version?.description ?? "unknown version")
+        if let cipher = tls.cipher { parts.append(cipher.description) }
         if let cc = tls.clientCertificate, !cc.value.isEmpty {
-            part("client authenticated with a certificate" + (ctx.analyzed.clientChain?.leafSubject.map { " (\($0))" } ?? ""))
+            parts.append("client authenticated with a certificate" + (ctx.analyzed.clientChain?.leafSubject.map { " (\($0))" } ?? ""))
         } else if tls.isTLS13 && tls.certificateRequest == nil && !tls.decrypted {
-            part("client authentication not visible (TLS 1.3 encrypts it)")
+            parts.append("client authentication not visible (TLS 1.3 encrypts it)")
         } else {
-            part("no client certificate")
+            parts.append("no client certificate")
         }
         if let subject = ctx.analyzed.serverChain?.leafSubject, let notAfter = ctx.analyzed.serverChain?.leafNotAfter {
-            part("server certificate \(subject), valid until \(notAfter.rfc3339Seconds)")
+            parts.append("server certificate \(subject), valid until \(notAfter.rfc3339Seconds)")
         } else if tls.isTLS13 {
-            part("server certificate encrypted (TLS 1.3)")
+            parts.append("server certificate encrypted (TLS 1.3)")
         }
-        if tls.resumed { part("resumed session") }
-        explanation.add(").")
+        if tls.resumed { parts.append("resumed session") }
+        // Finding sorts its frames; listed in order here, they are kept as given (no copy to sort).
         var frames = [Int]()
         frames.reserveCapacity(5)
-        if let f = tls.clientHello?.frame { frames.append(f) }
-        if let f = tls.serverHello?.frame { frames.append(f) }
-        if let f = tls.serverFinished?.frame { frames.append(f) }
-        if let f = tls.clientFinished?.frame { frames.append(f) }
-        if let f = ctx.connection.tls13?.clientFlightFrame { frames.append(f) }
+        func add(_ f: Int?) {
+            guard let f else { return }
+            var i = frames.count
+            while i > 0 && frames[i - 1] > f { i -= 1 }
+            frames.insert(f, at: i)
+        }
+        add(tls.clientHello?.frame)
+        add(tls.serverHello?.frame)
+        add(tls.serverFinished?.frame)
+        add(tls.clientFinished?.frame)
+        add(ctx.connection.tls13?.clientFlightFrame)
         return Finding(rule: id, severity: .info, confidence: tls.isTLS13 && tls.serverFinished == nil ? .medium : .high,
-                       title: title.string, explanation: explanation.string,
+                       title: Text.join(parts, prefix: "Handshake completed: ", separator: ", "),
+                       explanation: Text.join(parts, prefix: "Both sides completed the TLS handshake (", separator: "; ", suffix: ")."),
                        remediation: "Nothing to fix for the handshake.", frames: frames)
     }
 }

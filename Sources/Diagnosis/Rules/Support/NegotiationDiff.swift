@@ -7,13 +7,14 @@ import Connections
 enum NegotiationDiff {
     static func offered(_ ch: ClientHello) -> [Evidence] {
         var e: [Evidence] = []
-        e.append(Evidence("client offered versions", ch.offeredVersions.map(\.description).joined(separator: ", ")))
+        e.reserveCapacity(4)
+        e.append(Evidence("client offered versions", Text.join(ch.offeredVersions.map(\.description), separator: ", ")))
         let suites = ch.cipherSuites.filter { !$0.isGREASE && !$0.isSignalling }
-        e.append(Evidence("client offered \(suites.count) cipher suites", suites.map(\.description).joined(separator: ", ")))
+        e.append(Evidence("client offered \(suites.count) cipher suites", Text.join(suites.map(\.description), separator: ", ")))
         let groups = ch.supportedGroups.filter { !$0.isGREASE }
-        if !groups.isEmpty { e.append(Evidence("client offered groups", groups.map(\.description).joined(separator: ", "))) }
+        if !groups.isEmpty { e.append(Evidence("client offered groups", Text.join(groups.map(\.description), separator: ", "))) }
         let sigs = ch.signatureAlgorithms.filter { !$0.isGREASE }
-        if !sigs.isEmpty { e.append(Evidence("client offered signature algorithms", sigs.map(\.description).joined(separator: ", "))) }
+        if !sigs.isEmpty { e.append(Evidence("client offered signature algorithms", Text.join(sigs.map(\.description), separator: ", "))) }
         return e
     }
 

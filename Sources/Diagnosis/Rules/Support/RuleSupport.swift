@@ -5,9 +5,6 @@ import X509Inspect
 
 /// Plain-language pieces every rule uses, so the wording is consistent across the catalogue.
 extension RuleContext {
-    /// Read in place, like `connection`: a `TLSSummary` is large, and a getter returning it copied it for every use.
-    var tls: TLSSummary { _read { yield connection.tls } }
-
     /// `connection.outcome.isFailure` without the array that getter builds per call (asked for every connection).
     /// Tests hold it to `isFailure` for every outcome.
     var failed: Bool { Self.failed(connection.outcome) }
@@ -181,11 +178,11 @@ public enum AlertSemantics {
     public static func describe(_ a: AlertRecord) -> String {
         var s: String
         if let d = a.description {
-            s = "\(a.level?.description ?? "?") \(d) from the \(a.sender)"
+            s = "\(a.level?.description ?? "?") \(d) from the \(a.sender.rawValue)"
         } else if a.inferred {
-            s = "encrypted alert from the \(a.sender) (inferred: a \(a.recordLength)-byte TLS 1.3 record, the size of an alert)"
+            s = "encrypted alert from the \(a.sender.rawValue) (inferred: a \(a.recordLength)-byte TLS 1.3 record, the size of an alert)"
         } else {
-            s = "encrypted alert from the \(a.sender) (\(a.recordLength)-byte record; its type is hidden)"
+            s = "encrypted alert from the \(a.sender.rawValue) (\(a.recordLength)-byte record; its type is hidden)"
         }
         s += " (frame \(a.frame))"
         if let after = a.after { s += ", after \(after)" }

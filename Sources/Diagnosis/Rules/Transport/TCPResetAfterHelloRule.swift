@@ -29,13 +29,13 @@ public struct TCPResetAfterHelloRule: DiagnosisRule {
         let hello = ch.value
         let offer = "offered \(hello.offeredVersions.map(\.description).joined(separator: ", ")), \(hello.cipherSuites.filter { !$0.isGREASE }.count) cipher suites" + (hello.serverName.map { ", SNI \($0)" } ?? ", no SNI")
         return Finding(rule: id, severity: severity, confidence: end.sender == .server ? .medium : .low,
-                       title: "The \(end.sender) \(how) the connection right after the ClientHello, without a TLS alert",
-                       explanation: "\(ctx.device.capitalizedFirst) sent a ClientHello (frame \(ch.frame); \(offer)) and the \(end.sender) \(how) the connection (frame \(end.frame)) without answering with a ServerHello or an alert. The server (or a device in front of it) refused the hello silently; the usual reasons are no common TLS version or cipher suite, an unknown server name, or a firewall/IPS/load balancer that blocks the connection.",
+                       title: "The \(end.sender.rawValue) \(how) the connection right after the ClientHello, without a TLS alert",
+                       explanation: "\(ctx.device.capitalizedFirst) sent a ClientHello (frame \(ch.frame); \(offer)) and the \(end.sender.rawValue) \(how) the connection (frame \(end.frame)) without answering with a ServerHello or an alert. The server (or a device in front of it) refused the hello silently; the usual reasons are no common TLS version or cipher suite, an unknown server name, or a firewall/IPS/load balancer that blocks the connection.",
                        remediation: ctx.remediation(id, generic: "Look at the server's TLS log for this time; compare the ClientHello's versions and cipher suites (in the evidence) with the server's configuration; check middleboxes (IPS, load balancer) between device and server."),
                        frames: [ch.frame, end.frame],
                        evidence: [Evidence("ClientHello", offer, frame: ch.frame),
                                   Evidence("cipher suites offered", hello.cipherSuites.filter { !$0.isGREASE }.map(\.description).joined(separator: ", "), frame: ch.frame),
-                                  Evidence(how, "from the \(end.sender)", frame: end.frame)],
+                                  Evidence(how, "from the \(end.sender.rawValue)", frame: end.frame)],
                        sideAtFault: end.sender)
     }
 }
