@@ -54,6 +54,9 @@ public final class ConnectionTracker {
     /// When the whole table was last looked at (idle connections, tombstones to forget).
     private var lastFullScan = -Double.infinity
     private var fragmentNotes = 0
+    /// `limits.keySource != nil`, asked per delivered segment: reading it from `limits` copied the whole
+    /// struct (it holds an existential) each time.
+    private let hasKeySource: Bool
 
     /// Emits each finished connection summarised, on the calling thread.
     public convenience init(input: Int = 0, limits: TrackerLimits = TrackerLimits(), emit: @escaping (Connection) -> Void) {
@@ -66,6 +69,7 @@ public final class ConnectionTracker {
         self.input = input
         self.limits = limits
         self.emitFinished = emitFinished
+        self.hasKeySource = limits.keySource != nil
         events.reserveCapacity(64)
     }
 
@@ -227,7 +231,7 @@ public final class ConnectionTracker {
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
             for e in events { d.apply(e, dir: dir) }
             // Only a key log puts a stream in wait for keys; without one the check is skipped per segment.
-            if limits.keySource != nil { d.retryAwaitingKeys(dir: 1 - dir) }
+            if hasKeySource { d.retryAwaitingKeys(dir: 1 - dir) }
         case .gap(let bytes, let frame, let time):
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
             if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }

@@ -5,8 +5,8 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
     public var low: UInt64
     public var isV6: Bool
 
-    public init(v4: UInt32) { high = 0; low = UInt64(v4); isV6 = false }
-    public init(v6High: UInt64, v6Low: UInt64) { high = v6High; low = v6Low; isV6 = true }
+    @inlinable public init(v4: UInt32) { high = 0; low = UInt64(v4); isV6 = false }
+    @inlinable public init(v6High: UInt64, v6Low: UInt64) { high = v6High; low = v6Low; isV6 = true }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         (a.isV6 ? 1 : 0, a.high, a.low) < (b.isV6 ? 1 : 0, b.high, b.low)
@@ -35,7 +35,7 @@ public struct EthernetAddress: Sendable, Hashable, CustomStringConvertible {
 public struct Endpoint: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var ip: IPAddress
     public var port: UInt16
-    public init(ip: IPAddress, port: UInt16) { self.ip = ip; self.port = port }
+    @inlinable public init(ip: IPAddress, port: UInt16) { self.ip = ip; self.port = port }
     public static func < (a: Endpoint, b: Endpoint) -> Bool { (a.ip, a.port) < (b.ip, b.port) }
     public var description: String { ip.isV6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
 }

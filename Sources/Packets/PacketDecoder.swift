@@ -16,16 +16,26 @@ public struct TCPSegment {
     /// Payload bytes that were on the wire but cut by the snaplen (or missing from the frame).
     public var missingPayload: Int
     public var ipTotalLength: Int
+
+    /// An empty segment (no addresses, no payload), to be filled by `PacketDecoder.decode(...into:)`.
+    @inlinable
+    public init() {
+        let none = Endpoint(ip: IPAddress(v4: 0), port: 0)
+        source = none; destination = none; sourceMAC = nil; destinationMAC = nil; vlanIDs = (nil, nil)
+        sequence = 0; acknowledgement = 0; flags = []; window = 0
+        payload = UnsafeRawBufferPointer(start: nil, count: 0); missingPayload = 0; ipTotalLength = 0
+    }
 }
 
 public struct TCPFlags: OptionSet, Sendable, Hashable {
     public var rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    // Constants the caller's module folds in (a `static let` is a call to its addressor per use, several per segment).
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x02) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x04) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x08) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x10) }
 }
 
 /// What a frame turned out to be, when it is not a TCP segment we can follow.
@@ -50,184 +60,209 @@ public enum PacketDecoder {
     public static let dltLinkTypeRaw: Int32 = 101, dltLoop: Int32 = 108, dltLinuxSLL: Int32 = 113
     public static let dltIPv4: Int32 = 228, dltIPv6: Int32 = 229, dltLinuxSLL2: Int32 = 276
 
+    // Big-endian loads at `o` from `b`; callers have checked that `o + size` is within the frame.
     @inline(__always)
-    static func u16(_ p: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
-        UInt16(p[o]) << 8 | UInt16(p[o + 1])
+    static func u16(_ b: UnsafeRawPointer, _ o: Int) -> UInt16 {
+        UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
     }
     @inline(__always)
-    static func u32(_ p: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-        UInt32(p[o]) << 24 | UInt32(p[o + 1]) << 16 | UInt32(p[o + 2]) << 8 | UInt32(p[o + 3])
+    static func u32(_ b: UnsafeRawPointer, _ o: Int) -> UInt32 {
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
     @inline(__always)
-    static func u64(_ p: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
-        UInt64(u32(p, o)) << 32 | UInt64(u32(p, o + 4))
+    static func u64(_ b: UnsafeRawPointer, _ o: Int) -> UInt64 {
+        UInt64(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt64.self))
     }
     @inline(__always)
-    static func mac(_ p: UnsafeRawBufferPointer, _ o: Int) -> EthernetAddress {
-        EthernetAddress(value: UInt64(u16(p, o)) << 32 | UInt64(u32(p, o + 2)))
+    static func byte(_ b: UnsafeRawPointer, _ o: Int) -> UInt8 { b.load(fromByteOffset: o, as: UInt8.self) }
+    @inline(__always)
+    static func mac(_ b: UnsafeRawPointer, _ o: Int) -> EthernetAddress {
+        EthernetAddress(value: UInt64(u16(b, o)) << 32 | UInt64(u32(b, o + 2)))
     }
 
     /// `originalLength` is the frame's length on the wire, to tell snaplen cuts from short packets.
     public static func decode(linkType: Int32, bytes p: UnsafeRawBufferPointer, originalLength: Int) -> DecodedFrame {
-        var src: EthernetAddress?
-        var dst: EthernetAddress?
-        var vlans: (UInt16?, UInt16?) = (nil, nil)
+        var seg = TCPSegment()
+        if let other = decode(linkType: linkType, bytes: p, originalLength: originalLength, into: &seg) { return .other(other) }
+        return .tcp(seg)
+    }
+
+    /// `decode` for the packet loop: a TCP segment is written into `segment` (every field) and the result
+    /// is nil; any other frame is returned as `decode` would return it, and `segment` is unspecified.
+    /// The segment is not built as an enum payload and copied out again (that was most of the cost per frame).
+    public static func decode(linkType: Int32, bytes p: UnsafeRawBufferPointer, originalLength: Int,
+                              into seg: inout TCPSegment) -> NonTCPFrame? {
+        let n = p.count
+        // Every read below is preceded by a check that it lies within `n` bytes, so a non-empty frame's
+        // base address is all that is needed; an empty frame fails the first check of every link type.
+        guard let b = p.baseAddress else {
+            switch linkType {
+            case dltEthernet: return .malformed(.malformedLinkLayer, "Ethernet frame shorter than 14 bytes")
+            case dltLinuxSLL: return .malformed(.malformedLinkLayer, "Linux SLL header shorter than 16 bytes")
+            case dltLinuxSLL2: return .malformed(.malformedLinkLayer, "Linux SLL2 header shorter than 20 bytes")
+            case dltNull, dltLoop: return .malformed(.malformedLinkLayer, "loopback header shorter than 4 bytes")
+            case dltRaw, dltRawOpenBSD, dltLinkTypeRaw, dltIPv4, dltIPv6: return .malformed(.malformedIP, "empty raw IP frame")
+            default: return .nonIP(etherType: 0)
+            }
+        }
+        seg.sourceMAC = nil
+        seg.destinationMAC = nil
+        seg.vlanIDs = (nil, nil)
         var offset = 0
         var etherType: UInt16 = 0
         switch linkType {
         case dltEthernet:
-            guard p.count >= 14 else { return .other(.malformed(.malformedLinkLayer, "Ethernet frame shorter than 14 bytes")) }
-            dst = mac(p, 0)
-            src = mac(p, 6)
-            etherType = u16(p, 12)
+            guard n >= 14 else { return .malformed(.malformedLinkLayer, "Ethernet frame shorter than 14 bytes") }
+            seg.destinationMAC = mac(b, 0)
+            seg.sourceMAC = mac(b, 6)
+            etherType = u16(b, 12)
             offset = 14
             // 802.1Q (0x8100), 802.1ad (0x88a8) and the old QinQ 0x9100/0x9200 tags, up to 4 deep.
             var depth = 0
             while etherType == 0x8100 || etherType == 0x88a8 || etherType == 0x9100 || etherType == 0x9200 {
-                guard depth < 4, p.count >= offset + 4 else {
-                    return .other(.malformed(.malformedLinkLayer, "VLAN tag cut short or nested too deep"))
+                guard depth < 4, n >= offset + 4 else {
+                    return .malformed(.malformedLinkLayer, "VLAN tag cut short or nested too deep")
                 }
-                let vid = u16(p, offset) & 0x0fff
-                if vlans.0 == nil { vlans.0 = vid } else if vlans.1 == nil { vlans.1 = vid }
-                etherType = u16(p, offset + 2)
+                let vid = u16(b, offset) & 0x0fff
+                if seg.vlanIDs.outer == nil { seg.vlanIDs.outer = vid } else if seg.vlanIDs.inner == nil { seg.vlanIDs.inner = vid }
+                etherType = u16(b, offset + 2)
                 offset += 4
                 depth += 1
             }
         case dltLinuxSLL:
-            guard p.count >= 16 else { return .other(.malformed(.malformedLinkLayer, "Linux SLL header shorter than 16 bytes")) }
-            etherType = u16(p, 14)
-            if u16(p, 2) == 1 /* ARPHRD_ETHER */ && u16(p, 4) == 6 { src = mac(p, 6) }
+            guard n >= 16 else { return .malformed(.malformedLinkLayer, "Linux SLL header shorter than 16 bytes") }
+            etherType = u16(b, 14)
+            if u16(b, 2) == 1 /* ARPHRD_ETHER */ && u16(b, 4) == 6 { seg.sourceMAC = mac(b, 6) }
             offset = 16
         case dltLinuxSLL2:
-            guard p.count >= 20 else { return .other(.malformed(.malformedLinkLayer, "Linux SLL2 header shorter than 20 bytes")) }
-            etherType = u16(p, 0)
-            if u16(p, 8) == 1 && p[11] == 6 { src = mac(p, 12) }
+            guard n >= 20 else { return .malformed(.malformedLinkLayer, "Linux SLL2 header shorter than 20 bytes") }
+            etherType = u16(b, 0)
+            if u16(b, 8) == 1 && byte(b, 11) == 6 { seg.sourceMAC = mac(b, 12) }
             offset = 20
         case dltNull, dltLoop:
-            guard p.count >= 4 else { return .other(.malformed(.malformedLinkLayer, "loopback header shorter than 4 bytes")) }
+            guard n >= 4 else { return .malformed(.malformedLinkLayer, "loopback header shorter than 4 bytes") }
             // DLT_NULL stores the AF in host byte order of the capturing machine: accept either order.
-            let le = UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24
-            let be = u32(p, 0)
-            let af = min(le, be)
+            let be = u32(b, 0)
+            let af = min(be.byteSwapped, be)
             if af == 2 { etherType = 0x0800 } else if af == 10 || af == 24 || af == 28 || af == 30 { etherType = 0x86dd } else {
-                return .other(.nonIP(etherType: UInt16(truncatingIfNeeded: af)))
+                return .nonIP(etherType: UInt16(truncatingIfNeeded: af))
             }
             offset = 4
         case dltRaw, dltRawOpenBSD, dltLinkTypeRaw, dltIPv4, dltIPv6:
-            guard p.count >= 1 else { return .other(.malformed(.malformedIP, "empty raw IP frame")) }
-            etherType = p[0] >> 4 == 6 ? 0x86dd : 0x0800
+            // n >= 1: the base address is not nil.
+            etherType = byte(b, 0) >> 4 == 6 ? 0x86dd : 0x0800
         default:
-            return .other(.nonIP(etherType: 0))
+            return .nonIP(etherType: 0)
         }
         let wireLinkHeader = offset
         switch etherType {
         case 0x0800:
-            return decodeIPv4(p, at: offset, src, dst, vlans, originalLength: originalLength - wireLinkHeader)
+            return decodeIPv4(p, b, at: offset, originalLength: originalLength - wireLinkHeader, into: &seg)
         case 0x86dd:
-            return decodeIPv6(p, at: offset, src, dst, vlans, originalLength: originalLength - wireLinkHeader)
+            return decodeIPv6(p, b, at: offset, originalLength: originalLength - wireLinkHeader, into: &seg)
         default:
-            return .other(.nonIP(etherType: etherType))
+            return .nonIP(etherType: etherType)
         }
     }
 
-    static func decodeIPv4(_ p: UnsafeRawBufferPointer, at o: Int, _ smac: EthernetAddress?, _ dmac: EthernetAddress?,
-                           _ vlans: (UInt16?, UInt16?), originalLength: Int) -> DecodedFrame {
-        guard p.count >= o + 20 else { return .other(.malformed(.malformedIP, "IPv4 header cut short")) }
-        let vihl = p[o]
-        guard vihl >> 4 == 4 else { return .other(.malformed(.malformedIP, "IP version \(vihl >> 4) in an IPv4 packet")) }
-        let ihl = Int(vihl & 0x0f) * 4
-        guard ihl >= 20 else { return .other(.malformed(.malformedIP, "IPv4 header length \(ihl) below 20")) }
-        guard p.count >= o + ihl else { return .other(.malformed(.malformedIP, "IPv4 options cut short")) }
-        let total = Int(u16(p, o + 2))
-        let fragField = u16(p, o + 6)
-        let proto = p[o + 9]
-        let s = IPAddress(v4: u32(p, o + 12))
-        let d = IPAddress(v4: u32(p, o + 16))
+    @inline(__always)
+    static func decodeIPv4(_ p: UnsafeRawBufferPointer, _ b: UnsafeRawPointer, at o: Int, originalLength: Int,
+                           into seg: inout TCPSegment) -> NonTCPFrame? {
+        let n = p.count
+        guard n >= o + 20 else { return .malformed(.malformedIP, "IPv4 header cut short") }
+        let vihl = byte(b, o)
+        guard vihl >> 4 == 4 else { return .malformed(.malformedIP, "IP version \(vihl >> 4) in an IPv4 packet") }
+        let ihl = Int(vihl & 0x0f) &* 4
+        guard ihl >= 20 else { return .malformed(.malformedIP, "IPv4 header length \(ihl) below 20") }
+        guard n >= o + ihl else { return .malformed(.malformedIP, "IPv4 options cut short") }
+        let total = Int(u16(b, o + 2))
+        let fragField = u16(b, o + 6)
+        let proto = byte(b, o + 9)
+        let s = IPAddress(v4: u32(b, o + 12))
+        let d = IPAddress(v4: u32(b, o + 16))
         // More-fragments set or a non-zero offset: a fragment, handed on whole for IPv4FragmentTable.
-        if fragField & 0x2000 != 0 || fragField & 0x1fff != 0 {
-            return .other(.ipFragment(source: s, destination: d, protocolNumber: proto,
-                                      packet: UnsafeRawBufferPointer(rebasing: p[o...])))
+        if fragField & 0x3fff != 0 {
+            return .ipFragment(source: s, destination: d, protocolNumber: proto,
+                               packet: UnsafeRawBufferPointer(rebasing: p[o...]))
         }
         // Total length 0 happens with TCP segmentation offload on the capturing host: trust the frame.
-        let ipEnd = total >= ihl ? o + total : o + max(originalLength, p.count)
-        return decodeTransport(p, proto: proto, at: o + ihl, ipEnd: ipEnd, s, d, smac, dmac, vlans, ipTotal: total)
+        let ipEnd = total >= ihl ? o + total : o + max(originalLength, n)
+        return decodeTransport(p, b, proto: proto, at: o + ihl, ipEnd: ipEnd, s, d, ipTotal: total, into: &seg)
     }
 
-    static func decodeIPv6(_ p: UnsafeRawBufferPointer, at o: Int, _ smac: EthernetAddress?, _ dmac: EthernetAddress?,
-                           _ vlans: (UInt16?, UInt16?), originalLength: Int) -> DecodedFrame {
-        guard p.count >= o + 40 else { return .other(.malformed(.malformedIP, "IPv6 header cut short")) }
-        guard p[o] >> 4 == 6 else { return .other(.malformed(.malformedIP, "IP version \(p[o] >> 4) in an IPv6 packet")) }
-        let payloadLength = Int(u16(p, o + 4))
-        var next = p[o + 6]
-        let s = IPAddress(v6High: u64(p, o + 8), v6Low: u64(p, o + 16))
-        let d = IPAddress(v6High: u64(p, o + 24), v6Low: u64(p, o + 32))
+    static func decodeIPv6(_ p: UnsafeRawBufferPointer, _ b: UnsafeRawPointer, at o: Int, originalLength: Int,
+                           into seg: inout TCPSegment) -> NonTCPFrame? {
+        let n = p.count
+        guard n >= o + 40 else { return .malformed(.malformedIP, "IPv6 header cut short") }
+        guard byte(b, o) >> 4 == 6 else { return .malformed(.malformedIP, "IP version \(byte(b, o) >> 4) in an IPv6 packet") }
+        let payloadLength = Int(u16(b, o + 4))
+        var next = byte(b, o + 6)
+        let s = IPAddress(v6High: u64(b, o + 8), v6Low: u64(b, o + 16))
+        let d = IPAddress(v6High: u64(b, o + 24), v6Low: u64(b, o + 32))
         var off = o + 40
         // Walk extension headers: hop-by-hop 0, routing 43, fragment 44, destination 60, mobility 135, HIP 139, shim6 140.
         var hops = 0
         while hops < 8 {
             switch next {
             case 0, 43, 60, 135, 139, 140:
-                guard p.count >= off + 2 else { return .other(.malformed(.malformedIP, "IPv6 extension header cut short")) }
-                next = p[off]
-                off += (Int(p[off + 1]) + 1) * 8
+                guard n >= off + 2 else { return .malformed(.malformedIP, "IPv6 extension header cut short") }
+                next = byte(b, off)
+                off += (Int(byte(b, off + 1)) + 1) * 8
                 hops += 1
             case 44:
-                guard p.count >= off + 8 else { return .other(.malformed(.malformedIP, "IPv6 fragment header cut short")) }
-                let proto = p[off]
-                return .other(.ipFragment(source: s, destination: d, protocolNumber: proto,
-                                          packet: UnsafeRawBufferPointer(start: nil, count: 0)))
+                guard n >= off + 8 else { return .malformed(.malformedIP, "IPv6 fragment header cut short") }
+                let proto = byte(b, off)
+                return .ipFragment(source: s, destination: d, protocolNumber: proto,
+                                   packet: UnsafeRawBufferPointer(start: nil, count: 0))
             case 51: // AH: length in 4-byte units minus 2
-                guard p.count >= off + 2 else { return .other(.malformed(.malformedIP, "IPv6 AH header cut short")) }
-                next = p[off]
-                off += (Int(p[off + 1]) + 2) * 4
+                guard n >= off + 2 else { return .malformed(.malformedIP, "IPv6 AH header cut short") }
+                next = byte(b, off)
+                off += (Int(byte(b, off + 1)) + 2) * 4
                 hops += 1
             default:
                 hops = 8
             }
         }
-        let ipEnd = payloadLength > 0 ? o + 40 + payloadLength : o + max(originalLength, p.count)
-        guard off <= ipEnd else { return .other(.malformed(.malformedIP, "IPv6 extension headers run past the packet")) }
-        return decodeTransport(p, proto: next, at: off, ipEnd: ipEnd, s, d, smac, dmac, vlans, ipTotal: 40 + payloadLength)
+        let ipEnd = payloadLength > 0 ? o + 40 + payloadLength : o + max(originalLength, n)
+        guard off <= ipEnd else { return .malformed(.malformedIP, "IPv6 extension headers run past the packet") }
+        return decodeTransport(p, b, proto: next, at: off, ipEnd: ipEnd, s, d, ipTotal: 40 + payloadLength, into: &seg)
     }
 
-    static func decodeTransport(_ p: UnsafeRawBufferPointer, proto: UInt8, at o: Int, ipEnd: Int,
-                                _ s: IPAddress, _ d: IPAddress, _ smac: EthernetAddress?, _ dmac: EthernetAddress?,
-                                _ vlans: (UInt16?, UInt16?), ipTotal: Int) -> DecodedFrame {
+    @inline(__always)
+    static func decodeTransport(_ p: UnsafeRawBufferPointer, _ b: UnsafeRawPointer, proto: UInt8, at o: Int, ipEnd: Int,
+                                _ s: IPAddress, _ d: IPAddress, ipTotal: Int, into seg: inout TCPSegment) -> NonTCPFrame? {
+        let n = p.count
         switch proto {
         case 6:
-            guard p.count >= o + 20 else {
-                return .other(.malformed(.malformedTCP, "TCP header cut short (\(max(0, p.count - o)) of 20 bytes captured)"))
+            guard n >= o + 20 else {
+                return .malformed(.malformedTCP, "TCP header cut short (\(max(0, n - o)) of 20 bytes captured)")
             }
-            let dataOffset = Int(p[o + 12] >> 4) * 4
-            guard dataOffset >= 20 else { return .other(.malformed(.malformedTCP, "TCP data offset \(dataOffset) below 20")) }
-            guard ipEnd >= o + dataOffset else { return .other(.malformed(.malformedTCP, "TCP header longer than its IP packet")) }
+            let dataOffset = Int(byte(b, o + 12) >> 4) &* 4
+            guard dataOffset >= 20 else { return .malformed(.malformedTCP, "TCP data offset \(dataOffset) below 20") }
+            guard ipEnd >= o + dataOffset else { return .malformed(.malformedTCP, "TCP header longer than its IP packet") }
             let payloadStart = o + dataOffset
             // Ethernet pads short frames to 60 bytes: the IP length, not the frame, says where data ends.
-            let capturedEnd = min(p.count, ipEnd)
-            let payload: UnsafeRawBufferPointer
-            if capturedEnd > payloadStart {
-                payload = UnsafeRawBufferPointer(rebasing: p[payloadStart..<capturedEnd])
-            } else {
-                payload = UnsafeRawBufferPointer(start: p.baseAddress.map { $0 + min(payloadStart, p.count) }, count: 0)
-            }
-            let missing = max(0, ipEnd - max(capturedEnd, payloadStart))
-            let seg = TCPSegment(
-                source: Endpoint(ip: s, port: u16(p, o)),
-                destination: Endpoint(ip: d, port: u16(p, o + 2)),
-                sourceMAC: smac, destinationMAC: dmac, vlanIDs: (vlans.0, vlans.1),
-                sequence: u32(p, o + 4), acknowledgement: u32(p, o + 8),
-                flags: TCPFlags(rawValue: p[o + 13] & 0x3f), window: u16(p, o + 14),
-                payload: payload, missingPayload: missing, ipTotalLength: ipTotal)
-            return .tcp(seg)
+            let capturedEnd = min(n, ipEnd)
+            // payloadStart <= ipEnd and o + 20 <= n: the payload starts inside the frame or at its end.
+            seg.payload = UnsafeRawBufferPointer(start: b + min(payloadStart, n), count: max(0, capturedEnd - payloadStart))
+            seg.missingPayload = max(0, ipEnd - max(capturedEnd, payloadStart))
+            seg.source = Endpoint(ip: s, port: u16(b, o))
+            seg.destination = Endpoint(ip: d, port: u16(b, o + 2))
+            seg.sequence = u32(b, o + 4)
+            seg.acknowledgement = u32(b, o + 8)
+            seg.flags = TCPFlags(rawValue: byte(b, o + 13) & 0x3f)
+            seg.window = u16(b, o + 14)
+            seg.ipTotalLength = ipTotal
+            return nil
         case 17:
-            guard p.count >= o + 8 else { return .other(.malformed(.malformedIP, "UDP header cut short")) }
-            let end = min(p.count, ipEnd)
+            guard n >= o + 8 else { return .malformed(.malformedIP, "UDP header cut short") }
+            let end = min(n, ipEnd)
             let payload = end > o + 8 ? UnsafeRawBufferPointer(rebasing: p[(o + 8)..<end])
                                       : UnsafeRawBufferPointer(start: nil, count: 0)
-            return .other(.udp(source: Endpoint(ip: s, port: u16(p, o)), destination: Endpoint(ip: d, port: u16(p, o + 2)),
-                               payload: payload))
+            return .udp(source: Endpoint(ip: s, port: u16(b, o)), destination: Endpoint(ip: d, port: u16(b, o + 2)),
+                        payload: payload)
         default:
-            return .other(.otherIP(protocolNumber: proto))
+            return .otherIP(protocolNumber: proto)
         }
     }
 }

@@ -125,11 +125,10 @@ public final class FrameFeed {
     public func process(_ frame: borrowing CapturedFrame) {
         counters.frames += 1
         if frame.isTruncated { counters.snaplenTruncatedFrames += 1 }
-        switch PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes, originalLength: frame.originalLength) {
-        case .tcp(let seg):
-            counters.tcpSegments += 1
-            tracker.process(seg, frame: frame.number, time: frame.timestamp)
-        case .other(let other):
+        // The segment is decoded in place (no DecodedFrame built and taken apart again per frame).
+        var seg = TCPSegment()
+        if let other = PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes,
+                                            originalLength: frame.originalLength, into: &seg) {
             counters.count(other, frame: frame.number)
             if case .ipFragment(let src, let dst, _, let packet) = other {
                 let number = frame.number, time = frame.timestamp
@@ -145,6 +144,9 @@ public final class FrameFeed {
                     tracker.noteFragment(source: src, destination: dst, frame: frame.number)
                 }
             }
+        } else {
+            counters.tcpSegments += 1
+            tracker.process(seg, frame: frame.number, time: frame.timestamp)
         }
     }
 }
