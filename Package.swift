@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "WireCore"]),
         .testTarget(name: "TLSWireTests", dependencies: ["TLSWire", "WireCore", "TestSupport"]),
         .testTarget(name: "TLSDecryptTests", dependencies: ["TLSDecrypt", "TLSWire", "WireCore"]),
+        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "Connections", "TLSWire", "WireCore", "TestSupport"]),
         .testTarget(name: "X509InspectTests", dependencies: ["X509Inspect", "WireCore", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         // Live capture: pcapng writer (any user) and real TLS peers captured live (root only, else skipped).

@@ -22,6 +22,9 @@ public struct TrackerLimits: Sendable {
     /// TLS 1.3 secrets (`--keylog`): connections with secrets here have their handshake decrypted.
     /// Nil (the default) keeps the keyless path: protected records are skipped by count.
     public var keySource: (any TLS13KeySource)?
+    /// In-order segments inside a skipped record's body take the bulk-data fast path (the same outcome
+    /// as the event path; tests turn it off to compare). Never taken with a key log.
+    public var bulkDataFastPath = true
     public init() {}
 }
 
@@ -32,6 +35,8 @@ public struct TrackerStats: Sendable, Hashable {
     public var strayTCPSegments = 0
     public var connectionsFinishedByLimit = 0
     public var connectionsFinishedByIdle = 0
+    /// Segments that took the bulk-data fast path (see `TrackerLimits.bulkDataFastPath`).
+    public var bulkFastPathSegments = 0
     public init() {}
 }
 
@@ -54,6 +59,8 @@ public final class ConnectionTracker {
     /// When the whole table was last looked at (idle connections, tombstones to forget).
     private var lastFullScan = -Double.infinity
     private var fragmentNotes = 0
+    /// `limits.bulkDataFastPath` without a key log, read once (reading `limits` per segment copies it).
+    private var bulkFastPath = false
     /// `limits.keySource != nil`, asked per delivered segment: reading it from `limits` copied the whole
     /// struct (it holds an existential) each time.
     private let hasKeySource: Bool
@@ -71,6 +78,7 @@ public final class ConnectionTracker {
         self.emitFinished = emitFinished
         self.hasKeySource = limits.keySource != nil
         events.reserveCapacity(64)
+        bulkFastPath = limits.bulkDataFastPath && limits.keySource == nil
     }
 
     /// Number of connections currently held in memory (open, lingering or remembered).
@@ -185,8 +193,17 @@ public final class ConnectionTracker {
         }
         d.dirStats[dir] = stats
 
-        // Payload into this direction's reassembler, then into its record stream.
-        if !seg.payload.isEmpty || flags.contains(.syn) || flags.contains(.fin) {
+        // Bulk data fast path: an in-order segment, nothing held out of order, whose bytes all fall inside
+        // the body of a record the stream skips (application data) takes two counters, not the event path
+        // through the reassembler and the record stream. The outcome is the same either way.
+        let count = seg.payload.count
+        if count > 0 && seg.missingPayload == 0 && !flags.contains(.syn) && !flags.contains(.fin) && bulkFastPath
+            && d.reassembler[dir].isNextInOrder(seg.sequence) && d.streams[dir].canSkipInsideRecord(count) {
+            d.reassembler[dir].advanceInOrder(by: count)
+            d.streams[dir].skipInsideRecord(count)
+            self.stats.bulkFastPathSegments += 1
+        } else if !seg.payload.isEmpty || flags.contains(.syn) || flags.contains(.fin) {
+            // Payload into this direction's reassembler, then into its record stream.
             let before = seg.missingPayload > 0 ? d.reassembler[dir].nextSequence : nil
             d.reassembler[dir].segment(sequence: seg.sequence, flags: flags, payload: seg.payload, frame: frame, time: time) { ev in
                 self.deliver(ev, to: d, dir: dir)

@@ -187,3 +187,21 @@ extension TCPReassembler {
         drain(sink: sink)
     }
 }
+
+extension TCPReassembler {
+    /// The next in-order segment starts at `sequence` and nothing is held out of order: its bytes
+    /// may be taken by `advanceInOrder` without the event path (the tracker's bulk-data fast path).
+    @inline(__always)
+    public func isNextInOrder(_ sequence: UInt32) -> Bool {
+        pending.isEmpty && nextSequence == sequence
+    }
+
+    /// Takes `count` in-order bytes that the caller consumed itself (see `isNextInOrder`): exactly
+    /// what `segment` does for such a segment, without handing the bytes to a sink.
+    @inline(__always)
+    public mutating func advanceInOrder(by count: Int) {
+        guard let expected = nextSequence else { return }
+        nextSequence = expected &+ UInt32(truncatingIfNeeded: count)
+        deliveredBytes += count
+    }
+}

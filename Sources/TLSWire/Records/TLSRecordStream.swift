@@ -66,6 +66,21 @@ public struct TLSRecordStream: Sendable {
 
     public var isPlaintext: Bool { mode == .plaintext }
 
+    /// `count` more bytes would fall inside the body of the current record, which is skipped (not
+    /// collected: application data without a key log, an encrypted handshake) and does not end with
+    /// them. Bulk data is nearly all such bytes; `skipInsideRecord` takes them without `feed`.
+    @inline(__always)
+    public func canSkipInsideRecord(_ count: Int) -> Bool {
+        mode == .tls && inRecord && headerCount == 5 && !collecting && recordRemaining > count
+    }
+
+    /// Takes `count` bytes that `canSkipInsideRecord` allowed: what `feed` does with them (they only
+    /// count down the record's remaining length; no event comes of them).
+    @inline(__always)
+    public mutating func skipInsideRecord(_ count: Int) {
+        recordRemaining -= count
+    }
+
     // MARK: - Input
 
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
