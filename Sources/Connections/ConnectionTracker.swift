@@ -48,7 +48,8 @@ public final class ConnectionTracker {
     public private(set) var stats = TrackerStats()
     /// Where finished connections go (summarised there, or by the caller's own thread).
     private let emitFinished: (FinishedFlow) -> Void
-    private var table: [FlowKey: FlowState] = [:]
+    /// Every connection of the last `tombstoneTTL` seconds, open or finished, by its endpoints.
+    private let table = FlowTable<FlowState>()
     private var nextID = 1
     private var events: [TLSEvent] = []
     private var lastSweep: Double = 0
@@ -95,9 +96,8 @@ public final class ConnectionTracker {
 
     public func process(_ seg: TCPSegment, frame: Int, time: Timestamp) {
         stats.tcpSegments += 1
-        let key = FlowKey(seg.source, seg.destination)
         let isOpeningSYN = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
-        var state = table[key]
+        var state = table.value(seg.source, seg.destination)
         if let s = state, s.data == nil {
             // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
             if isOpeningSYN {
@@ -118,9 +118,11 @@ public final class ConnectionTracker {
                                              frame: frame, time: time, limits: limits))
             nextID += 1
             stats.connections += 1
-            table[key] = s
+            table.set(s, seg.source, seg.destination)
             state = s
-            if table.count > limits.maxConnections { evictForLimit(now: time, protecting: key) }
+            if table.count > limits.maxConnections {
+                evictForLimit(now: time, protecting: FlowKey(seg.source, seg.destination))
+            }
         }
         guard let s = state, let d = s.data else { return }
         s.lastSeen = time.timeInterval
@@ -141,8 +143,8 @@ public final class ConnectionTracker {
     public func noteFragment(source: IPAddress, destination: IPAddress, frame: Int) {
         fragmentNotes += 1
         guard fragmentNotes <= 64 else { return }
-        for (key, s) in table {
-            guard let d = s.data else { continue }
+        table.forEach { key, s in
+            guard let d = s.data else { return }
             let pair = (key.a.ip == source && key.b.ip == destination) || (key.a.ip == destination && key.b.ip == source)
             if pair && d.anomalies.count < 64 {
                 d.anomalies.append(Anomaly(.ipFragment, frame: frame,
@@ -153,7 +155,9 @@ public final class ConnectionTracker {
 
     /// End of input: every connection still open is finished and reported.
     public func finishAll(reason: String = "end of capture") {
-        let states = table.values.compactMap { s -> FlowData? in s.data }.sorted { $0.id < $1.id }
+        var states: [FlowData] = []
+        table.forEach { _, s in if let d = s.data { states.append(d) } }
+        states.sort { $0.id < $1.id }
         for d in states { finalize(d, reason: reason) }
         table.removeAll()
         closing.removeAll()
@@ -295,7 +299,7 @@ public final class ConnectionTracker {
         if onHandshakeComplete != nil || t - lastFullScan >= 1 {
             lastFullScan = t
             var forget: [FlowKey] = []
-            for (key, s) in table {
+            table.forEach { key, s in
                 if let d = s.data {
                     if t - s.lastSeen >= limits.idleTimeout {
                         d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
@@ -328,10 +332,10 @@ public final class ConnectionTracker {
 
     private func evictForLimit(now: Timestamp, protecting: FlowKey) {
         // Forget remembered flows first; then finish the least recently active open connections.
-        for (k, s) in table where s.data == nil { table.removeValue(forKey: k) }
+        for (k, s) in table.entries where s.data == nil { table.removeValue(forKey: k) }
         guard table.count > limits.maxConnections else { return }
         let excess = table.count - limits.maxConnections + limits.maxConnections / 10
-        let victims = table.filter { $0.key != protecting }.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(excess)
+        let victims = table.entries.filter { $0.key != protecting }.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(excess)
         for (k, s) in victims {
             if let d = s.data {
                 d.anomalies.append(Anomaly(.connectionLimit, frame: d.lastFrame,
