@@ -27,6 +27,9 @@ public enum AnalysisRunner {
         public var inputErrors = 0
         public var worstSeverity: Severity?
         public var connections = 0
+        /// Batches the reading thread summarised itself because the rendering side was behind
+        /// (see `RenderStage.flush`); how the work was shared, not what was found.
+        public var batchesSummarisedByReader = 0
     }
 
     /// Bytes of analysed connections one input may hold while it waits for its turn to be rendered.
@@ -57,6 +60,7 @@ public enum AnalysisRunner {
             outcome.finished(r, onInputError: onInputError)
             results.append(r)
         }
+        outcome.batchesSummarisedByReader = stage.batchesSummarisedByReader
         renderer.finish(inputs: results)
         return outcome
     }
@@ -184,6 +188,8 @@ final class RenderStage: @unchecked Sendable {
     private var batchAnalysis: CaptureAnalysis?
     /// Written by the queue only; read by `drain` after the queue is idle.
     private var counts = Counts()
+    /// Written by the calling thread only.
+    private(set) var batchesSummarisedByReader = 0
 
     init(renderer: ReportRenderer, threaded: Bool) {
         self.renderer = renderer
@@ -202,20 +208,35 @@ final class RenderStage: @unchecked Sendable {
     }
 
     private func handle(_ flow: FinishedFlow, _ analysis: CaptureAnalysis) {
-        let ac = analysis.analyze(flow.summarize())
+        handle(summary: flow.summarize(), analysis)
+    }
+
+    private func handle(summary: Connection, _ analysis: CaptureAnalysis) {
+        let ac = analysis.analyze(summary)
         counts.counted.count(ac)
         if CaptureAnalysis.explainsItself(ac) { counts.explained += 1 }
         renderer.connection(ac)
     }
 
-    /// Hands over what is batched.
+    /// Hands over what is batched. When every slot is taken this side is the faster one: rather than
+    /// wait idle, it summarises the batch itself (and frees the flows' buffers), which leaves the queue
+    /// only the certificates, rules and rendering. Summaries depend only on the flow, so the output is
+    /// the same whichever thread makes them.
     private func flush() {
         guard let queue, !batch.isEmpty, let analysis = batchAnalysis else { return }
-        let work = UncheckedBatch(flows: batch, analysis: analysis)
+        var work = UncheckedBatch(flows: batch, summaries: [], analysis: analysis)
         batch.removeAll(keepingCapacity: true)
-        slots.wait()
+        if slots.wait(timeout: .now()) == .timedOut {
+            work.summaries = work.flows.map { $0.summarize() }
+            work.flows = []
+            batchesSummarisedByReader += 1
+            slots.wait()
+        }
+        let handed = work
         queue.async { [self] in
+            let work = handed
             for flow in work.flows { handle(flow, work.analysis) }
+            for summary in work.summaries { handle(summary: summary, work.analysis) }
             slots.signal()
         }
     }
@@ -232,7 +253,9 @@ final class RenderStage: @unchecked Sendable {
 /// A batch and the analysis it belongs to, handed to the stage's queue: the calling thread no longer touches
 /// the flows, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
 private struct UncheckedBatch: @unchecked Sendable {
-    let flows: [FinishedFlow]
+    /// Either the flows, or (summarised by the calling thread) their summaries, in order.
+    var flows: [FinishedFlow]
+    var summaries: [Connection]
     let analysis: CaptureAnalysis
 }
 
