@@ -5,10 +5,10 @@
 public struct ClientHello: Sendable, Hashable {
     public var legacyVersion: ProtocolVersion = .tls12
     /// 32 bytes; for an SSLv2-compatible hello, the challenge right-justified with leading zeros.
-    public var random: [UInt8] = Array(repeating: 0, count: 32)
+    public var random: [UInt8] = ClientHello.zeroRandom
     public var sessionID: [UInt8] = []
     public var cipherSuites: [CipherSuite] = []
-    public var compressionMethods: [UInt8] = [0]
+    public var compressionMethods: [UInt8] = ClientHello.nullCompression
     public var extensions: [TLSExtension] = []
     /// False when the hello ends after compression_methods (legal for SSL 3.0 / TLS 1.0 clients).
     public var hasExtensionsBlock: Bool = false
@@ -45,6 +45,10 @@ public struct ClientHello: Sendable, Hashable {
 
     public init() {}
 
+    /// Shared defaults: a hello (parsed or not) allocates none of its own until a field is set.
+    static let zeroRandom = [UInt8](repeating: 0, count: 32)
+    static let nullCompression: [UInt8] = [0]
+
     /// The first four bytes of `random`: a clock in SSL 3.0 to TLS 1.2 clients that still set it.
     public var gmtUnixTime: UInt32 {
         guard random.count >= 4 else { return 0 }
@@ -57,16 +61,20 @@ public struct ClientHello: Sendable, Hashable {
     public var hasFallbackSCSV: Bool { cipherSuites.contains(CipherSuite(rawValue: 0x5600)) }
 
     /// supported_versions without GREASE, or just legacy_version for a client that did not send it.
+    /// `supportedVersions` itself (no copy) when it has no GREASE.
     public var offeredVersions: [ProtocolVersion] {
+        guard supportedVersions.contains(where: \.isGREASE) else {
+            return supportedVersions.isEmpty ? [legacyVersion] : supportedVersions
+        }
         let real = supportedVersions.filter { !$0.isGREASE }
         return real.isEmpty ? [legacyVersion] : real
     }
 
-    /// The highest of `offeredVersions` (final TLS 1.3 outranks its drafts).
+    /// The highest of `offeredVersions` (final TLS 1.3 outranks its drafts), found without building it.
     public var highestVersion: ProtocolVersion {
         var best = legacyVersion
         var first = true
-        for v in offeredVersions {
+        for v in supportedVersions where !v.isGREASE {
             if first || v.rank > best.rank || (v.rank == best.rank && v == .tls13) { best = v }
             first = false
         }
@@ -90,6 +98,54 @@ public struct ClientHello: Sendable, Hashable {
     /// Vector minimums (an empty cipher list) are not enforced: the peer's alert tells that story,
     /// and the decoded hello is the evidence.
     public static func parse(_ body: ArraySlice<UInt8>) throws(TLSDecodeError) -> ClientHello {
+        if let hello = body.withUnsafeBufferPointer({ parseWellFormed($0) }) { return hello }
+        return try parseChecked(body)
+    }
+
+    /// The whole hello read straight from memory when its structure is well formed (every vector
+    /// inside its container, extension entries filling their block exactly); nil otherwise, and
+    /// `parseChecked` then says what is wrong. Extensions are decoded as by `parseChecked`.
+    static func parseWellFormed(_ b: UnsafeBufferPointer<UInt8>) -> ClientHello? {
+        let n = b.count
+        guard n >= 35 else { return nil }
+        let sessionIDLength = Int(b[34])
+        guard sessionIDLength <= 32, n - 35 - sessionIDLength >= 2 else { return nil }
+        var i = 35 + sessionIDLength
+        let suitesLength = WellFormed.u16(b, i)
+        i += 2
+        guard suitesLength % 2 == 0, n - i - suitesLength >= 1 else { return nil }
+        let suitesStart = i
+        i += suitesLength
+        let compressionLength = Int(b[i])
+        i += 1
+        guard n - i >= compressionLength else { return nil }
+        let compressionStart = i
+        i += compressionLength
+        var extensionCount = 0
+        let hasBlock = i < n
+        if hasBlock {
+            guard n - i >= 2, WellFormed.u16(b, i) == n - i - 2,
+                  let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
+            extensionCount = count
+        }
+        var hello = ClientHello()
+        hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
+        hello.random = WellFormed.copy(b, 2, 32)
+        hello.sessionID = WellFormed.copy(b, 35, sessionIDLength)
+        hello.cipherSuites = WellFormed.codePoints(b, suitesStart, suitesLength / 2, as: CipherSuite.init(rawValue:))
+        if compressionLength != 1 || b[compressionStart] != 0 {
+            hello.compressionMethods = WellFormed.copy(b, compressionStart, compressionLength)
+        }
+        if hasBlock {
+            hello.hasExtensionsBlock = true
+            hello.extensions = WellFormed.extensions(b, i + 2, count: extensionCount)
+        }
+        hello.decodeExtensions()
+        return hello
+    }
+
+    /// `parse` through the checked reader only (`fastExtensions: false`: extension data too).
+    static func parseChecked(_ body: ArraySlice<UInt8>, fastExtensions: Bool = true) throws(TLSDecodeError) -> ClientHello {
         var r = HandshakeReader(body, message: name)
         var hello = ClientHello()
         hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
@@ -102,7 +158,7 @@ public struct ClientHello: Sendable, Hashable {
             hello.extensions = try TLSExtension.readBlock(&r)
             try r.expectEnd("extensions")
         }
-        hello.decodeExtensions()
+        hello.decodeExtensions(fast: fastExtensions)
         return hello
     }
 
@@ -113,69 +169,83 @@ public struct ClientHello: Sendable, Hashable {
         return id
     }
 
-    private mutating func decodeExtensions() {
+    private mutating func decodeExtensions(fast: Bool = true) {
         var errors: [String] = []
         var seen = ExtensionSeen()
         let m = Self.name
-        for (index, ext) in extensions.enumerated() {
-            guard seen.isFirst(ext, in: m, errors: &errors) else { continue }
-            switch ext.type.rawValue {
+        let extensions = self.extensions
+        let last = extensions.count - 1
+        for index in extensions.indices {
+            let type = extensions[index].type
+            guard seen.isFirst(type, in: m, errors: &errors) else { continue }
+            switch type.rawValue {
             case ExtensionType.serverName.rawValue:
-                if let names = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.serverNames) {
+                if let names = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                                   WellFormed.serverNames, ExtensionDecoders.serverNames) {
                     serverNames = names
                     serverName = names.first
                 }
             case ExtensionType.statusRequest.rawValue:
                 hasStatusRequest = true
             case ExtensionType.supportedGroups.rawValue:
-                supportedGroups = decodeCodePointList(ext, lengthBytes: 2, "named_group_list", in: m, errors: &errors,
-                                                      as: NamedGroup.init(rawValue:)) ?? []
+                supportedGroups = decodeCodePointList(extensions[index], lengthBytes: 2, "named_group_list", in: m, errors: &errors,
+                                                      fast: fast, as: NamedGroup.init(rawValue:)) ?? []
             case ExtensionType.ecPointFormats.rawValue:
-                ecPointFormats = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                ecPointFormats = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.byteList) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.byteList(&r, "ec_point_format_list")
                 } ?? []
             case ExtensionType.signatureAlgorithms.rawValue:
-                signatureAlgorithms = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: m,
-                                                          errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
+                signatureAlgorithms = decodeCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                          errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.signatureAlgorithmsCert.rawValue:
-                signatureAlgorithmsCert = decodeCodePointList(ext, lengthBytes: 2, "supported_signature_algorithms", in: m,
-                                                              errors: &errors, as: SignatureScheme.init(rawValue:)) ?? []
+                signatureAlgorithmsCert = decodeCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                              errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:)) ?? []
             case ExtensionType.alpn.rawValue:
-                alpnProtocols = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) ?? []
+                alpnProtocols = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                                    WellFormed.alpn, ExtensionDecoders.alpn) ?? []
             case ExtensionType.padding.rawValue:
-                paddingLength = ext.data.count
+                paddingLength = extensions[index].data.count
             case ExtensionType.extendedMasterSecret.rawValue:
                 hasExtendedMasterSecret = true
             case ExtensionType.recordSizeLimit.rawValue:
-                recordSizeLimit = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                recordSizeLimit = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.uint16) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.uint16(&r, "RecordSizeLimit")
                 }
             case ExtensionType.sessionTicket.rawValue:
                 hasSessionTicket = true
-                sessionTicketLength = ext.data.count
+                sessionTicketLength = extensions[index].data.count
             case ExtensionType.preSharedKey.rawValue:
                 hasPreSharedKey = true
                 // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello".
-                if index != extensions.count - 1 {
+                if index != last {
                     errors.append("\(m): pre_shared_key is not the last extension")
                 }
             case ExtensionType.earlyData.rawValue:
                 hasEarlyData = true
             case ExtensionType.supportedVersions.rawValue:
                 // RFC 8446 §4.2.1: struct { ProtocolVersion versions<2..254>; } (ClientHello)
-                supportedVersions = decodeCodePointList(ext, lengthBytes: 1, "versions", in: m, errors: &errors,
-                                                        as: ProtocolVersion.init(rawValue:)) ?? []
+                supportedVersions = decodeCodePointList(extensions[index], lengthBytes: 1, "versions", in: m, errors: &errors,
+                                                        fast: fast, as: ProtocolVersion.init(rawValue:)) ?? []
             case ExtensionType.pskKeyExchangeModes.rawValue:
-                pskKeyExchangeModes = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                pskKeyExchangeModes = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.byteList) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
                     try ExtensionDecoders.byteList(&r, "ke_modes")
                 } ?? []
             case ExtensionType.keyShare.rawValue, Self.draftKeyShare:
-                keyShareGroups = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.clientKeyShares) ?? []
+                keyShareGroups = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                                     WellFormed.clientKeyShares, ExtensionDecoders.clientKeyShares) ?? []
             case ExtensionType.encryptedClientHello.rawValue:
                 hasEncryptedClientHello = true
             case ExtensionType.renegotiationInfo.rawValue:
                 hasRenegotiationInfo = true
-                _ = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.renegotiationInfo)
+                _ = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                        { WellFormed.isVector($0, lengthBytes: 1) ? true : nil }) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    _ = try ExtensionDecoders.renegotiationInfo(&r)
+                    return true
+                }
             default:
                 break
             }

@@ -166,11 +166,22 @@ func decodeExtensionData<T>(_ ext: TLSExtension, in message: String, errors: ino
 ///     SignatureScheme supported_signature_algorithms<2..2^16-2>;     /* RFC 8446 §4.2.3 */
 ///     ProtocolVersion versions<2..254>;                              /* RFC 8446 §4.2.1, ClientHello */
 func decodeCodePointList<T>(_ ext: TLSExtension, lengthBytes: Int, _ field: String, in message: String,
-                            errors: inout [String], as make: (UInt16) -> T) -> [T]? {
-    if let list = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: lengthBytes, as: make) { return list }
+                            errors: inout [String], fast: Bool = true, as make: (UInt16) -> T) -> [T]? {
+    if fast, let list = ExtensionDecoders.wellFormedUInt16List(ext.data, lengthBytes: lengthBytes, as: make) { return list }
     return decodeExtensionData(ext, in: message, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
         try r.readUInt16List(lengthBytes: lengthBytes, field, as: make)
     }
+}
+
+/// `decodeExtensionData` behind a fast path: `quick` reads well-formed data straight from memory and
+/// returns nil for anything else, which `decode` (the checked reader) then reports. `fast: false` runs
+/// the checked reader only (the differential tests compare both).
+@inline(__always)
+func decodeExtensionData<T>(_ ext: TLSExtension, in message: String, errors: inout [String], fast: Bool,
+                            _ quick: (UnsafeBufferPointer<UInt8>) -> T?,
+                            _ decode: (inout HandshakeReader) throws(TLSDecodeError) -> T) -> T? {
+    if fast, let v = ext.data.withUnsafeBufferPointer(quick) { return v }
+    return decodeExtensionData(ext, in: message, errors: &errors, decode)
 }
 
 /// `opaque x<..>` read as text: attacker-controlled bytes decoded as UTF-8 with replacement

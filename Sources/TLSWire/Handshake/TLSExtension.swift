@@ -33,25 +33,8 @@ public struct TLSExtension: Sendable, Hashable {
     /// The entries of a block whose entries fill it exactly, or nil.
     private static func wellFormedEntries(_ block: ArraySlice<UInt8>) -> [TLSExtension]? {
         block.withUnsafeBufferPointer { buf -> [TLSExtension]? in
-            var n = 0, i = 0
-            while buf.count - i >= 4 {
-                let length = Int(buf[i + 2]) << 8 | Int(buf[i + 3])
-                guard buf.count - i - 4 >= length else { return nil }
-                i += 4 + length
-                n += 1
-            }
-            guard i == buf.count else { return nil }
-            var out: [TLSExtension] = []
-            out.reserveCapacity(n)
-            i = 0
-            while i < buf.count {
-                let type = UInt16(buf[i]) << 8 | UInt16(buf[i + 1])
-                let length = Int(buf[i + 2]) << 8 | Int(buf[i + 3])
-                out.append(TLSExtension(type: ExtensionType(rawValue: type),
-                                        data: Array(UnsafeBufferPointer(rebasing: buf[(i + 4)..<(i + 4 + length)]))))
-                i += 4 + length
-            }
-            return out
+            guard let n = WellFormed.extensionCount(buf, 0, buf.count) else { return nil }
+            return WellFormed.extensions(buf, 0, count: n)
         }
     }
 }
@@ -99,19 +82,7 @@ enum ExtensionDecoders {
     /// A list of 16-bit code points behind a 1- or 2-byte length that fills `data` exactly, read straight
     /// from memory; nil for anything else (the checked decoders then say what is wrong).
     static func wellFormedUInt16List<T>(_ data: [UInt8], lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
-        data.withUnsafeBufferPointer { buf -> [T]? in
-            guard buf.count >= lengthBytes else { return nil }
-            let length = lengthBytes == 1 ? Int(buf[0]) : Int(buf[0]) << 8 | Int(buf[1])
-            guard length == buf.count - lengthBytes, length % 2 == 0 else { return nil }
-            var out: [T] = []
-            out.reserveCapacity(length / 2)
-            var i = lengthBytes
-            while i < buf.count {
-                out.append(make(UInt16(buf[i]) << 8 | UInt16(buf[i + 1])))
-                i += 2
-            }
-            return out
-        }
+        data.withUnsafeBufferPointer { WellFormed.uint16List($0, lengthBytes: lengthBytes, as: make) }
     }
 
     /// RFC 8446 §4.2.3: `SignatureScheme supported_signature_algorithms<2..2^16-2>;`
@@ -155,17 +126,31 @@ enum ExtensionDecoders {
 /// becomes a set only for a block with many of them (hostile input stays linear).
 struct ExtensionSeen {
     private var low: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    private var high: [UInt16] = []
+    /// The first 16 types of 256 and above, four 16-bit lanes a word (0, an empty lane, is below 256).
+    private var high: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var highCount = 0
     private var highSet: Set<UInt16>?
 
+    @inline(__always)
     mutating func isFirst(_ ext: TLSExtension, in message: String, errors: inout [String]) -> Bool {
-        if insert(ext.type.rawValue) { return true }
-        errors.append("\(message): duplicate extension \(ext.type); only the first was decoded")
+        isFirst(ext.type, in: message, errors: &errors)
+    }
+
+    @inline(__always)
+    mutating func isFirst(_ type: ExtensionType, in message: String, errors: inout [String]) -> Bool {
+        if insert(type.rawValue) { return true }
+        Self.recordDuplicate(type, in: message, errors: &errors)
         return false
     }
 
+    @inline(never)
+    private static func recordDuplicate(_ type: ExtensionType, in message: String, errors: inout [String]) {
+        errors.append("\(message): duplicate extension \(type); only the first was decoded")
+    }
+
     /// True when `type` was not seen before.
-    private mutating func insert(_ type: UInt16) -> Bool {
+    @inline(__always)
+    mutating func insert(_ type: UInt16) -> Bool {
         if type < 256 {
             let bit = UInt64(1) << UInt64(type & 63)
             switch type >> 6 {
@@ -175,10 +160,38 @@ struct ExtensionSeen {
             default: defer { low.3 |= bit }; return low.3 & bit == 0
             }
         }
+        return insertHigh(type)
+    }
+
+    /// True when a 16-bit lane of `word` equals `type` (a lane of `word ^ repeated` is zero).
+    @inline(__always)
+    private static func hasLane(_ word: UInt64, _ type: UInt16) -> Bool {
+        let x = word ^ (UInt64(type) &* 0x0001_0001_0001_0001)
+        return (x &- 0x0001_0001_0001_0001) & ~x & 0x8000_8000_8000_8000 != 0
+    }
+
+    private mutating func insertHigh(_ type: UInt16) -> Bool {
         if highSet != nil { return highSet!.insert(type).inserted }
-        if high.contains(type) { return false }
-        high.append(type)
-        if high.count > 16 { highSet = Set(high); high = [] }
+        if Self.hasLane(high.0, type) || Self.hasLane(high.1, type) || Self.hasLane(high.2, type) || Self.hasLane(high.3, type) {
+            return false
+        }
+        if highCount < 16 {
+            let lane = UInt64(type) << UInt64((highCount & 3) * 16)
+            switch highCount >> 2 {
+            case 0: high.0 |= lane
+            case 1: high.1 |= lane
+            case 2: high.2 |= lane
+            default: high.3 |= lane
+            }
+            highCount += 1
+            return true
+        }
+        var set = Set<UInt16>(minimumCapacity: 32)
+        for word in [high.0, high.1, high.2, high.3] {
+            for k in 0..<4 { set.insert(UInt16(truncatingIfNeeded: word >> UInt64(k * 16))) }
+        }
+        set.insert(type)
+        highSet = set
         return true
     }
 }

@@ -1,0 +1,155 @@
+/// Fast paths for well-formed input (nearly all of it): read straight from memory, no `HandshakeReader`,
+/// no intermediate arrays. Each returns nil for anything it does not accept *exactly* as the checked
+/// decoder would; the caller then runs the checked decoder, which says what is wrong (same errors, same
+/// texts). Every read is bounds-checked against the buffer first: these are total like the checked ones.
+///
+/// `Tests/TLSWireTests/HandshakeFastPathTests.swift` compares both paths on seeded mutations of real messages.
+enum WellFormed {
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
+    @inline(__always)
+    static func u16(_ b: Bytes, _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
+
+    @inline(__always)
+    static func copy(_ b: Bytes, _ start: Int, _ count: Int) -> [UInt8] {
+        count == 0 ? [] : Array(UnsafeBufferPointer(rebasing: b[start..<(start + count)]))
+    }
+
+    @inline(__always)
+    static func text(_ b: Bytes, _ start: Int, _ count: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[start..<(start + count)]), as: UTF8.self)
+    }
+
+    /// `count` 16-bit big-endian values from `start`, as code points, in one array sized up front.
+    @inline(__always)
+    static func codePoints<T>(_ b: Bytes, _ start: Int, _ count: Int, as make: (UInt16) -> T) -> [T] {
+        guard count > 0 else { return [] }
+        // reserveCapacity + append: `Array(unsafeUninitializedCapacity:)` looks its storage type up
+        // generically (~550 instructions per array).
+        var out: [T] = []
+        out.reserveCapacity(count)
+        var i = start
+        for _ in 0..<count {
+            out.append(make(UInt16(b[i]) << 8 | UInt16(b[i + 1])))
+            i += 2
+        }
+        return out
+    }
+
+    /// A list of 16-bit code points behind a 1- or 2-byte length that fills `d` exactly.
+    static func uint16List<T>(_ d: Bytes, lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
+        guard d.count >= lengthBytes else { return nil }
+        let length = lengthBytes == 1 ? Int(d[0]) : u16(d, 0)
+        guard length == d.count - lengthBytes, length % 2 == 0 else { return nil }
+        return codePoints(d, lengthBytes, length / 2, as: make)
+    }
+
+    /// `opaque x<..>` with a 1-byte length that fills `d` exactly, copied.
+    static func byteList(_ d: Bytes) -> [UInt8]? {
+        guard d.count >= 1, Int(d[0]) == d.count - 1 else { return nil }
+        return copy(d, 1, d.count - 1)
+    }
+
+    /// True when `d` is exactly `opaque x<..>` with a `lengthBytes` length.
+    static func isVector(_ d: Bytes, lengthBytes: Int) -> Bool {
+        guard d.count >= lengthBytes else { return false }
+        let length = lengthBytes == 1 ? Int(d[0]) : u16(d, 0)
+        return length == d.count - lengthBytes
+    }
+
+    /// A bare uint16 filling `d`.
+    static func uint16(_ d: Bytes) -> UInt16? {
+        d.count == 2 ? UInt16(d[0]) << 8 | UInt16(d[1]) : nil
+    }
+
+    /// `ExtensionDecoders.serverNames` on well-formed data: a non-empty list filling `d` exactly.
+    static func serverNames(_ d: Bytes) -> [String]? {
+        guard d.count >= 2, u16(d, 0) == d.count - 2, d.count > 2 else { return nil }
+        var i = 2, hostNames = 0
+        while i < d.count {
+            guard d.count - i >= 3 else { return nil }
+            let length = u16(d, i + 1)
+            guard d.count - i - 3 >= length else { return nil }
+            if d[i] == 0 { hostNames += 1 }
+            i += 3 + length
+        }
+        var names: [String] = []
+        names.reserveCapacity(hostNames)
+        i = 2
+        while i < d.count {
+            let length = u16(d, i + 1)
+            if d[i] == 0 { names.append(text(d, i + 3, length)) }
+            i += 3 + length
+        }
+        return names
+    }
+
+    /// `ExtensionDecoders.alpn` on well-formed data.
+    static func alpn(_ d: Bytes) -> [String]? {
+        guard d.count >= 2, u16(d, 0) == d.count - 2 else { return nil }
+        var i = 2, n = 0
+        while i < d.count {
+            let length = Int(d[i])
+            guard d.count - i - 1 >= length else { return nil }
+            i += 1 + length
+            n += 1
+        }
+        var names: [String] = []
+        names.reserveCapacity(n)
+        i = 2
+        while i < d.count {
+            let length = Int(d[i])
+            names.append(text(d, i + 1, length))
+            i += 1 + length
+        }
+        return names
+    }
+
+    /// `ExtensionDecoders.clientKeyShares` on well-formed data: the groups of the entries.
+    static func clientKeyShares(_ d: Bytes) -> [NamedGroup]? {
+        guard d.count >= 2, u16(d, 0) == d.count - 2 else { return nil }
+        var i = 2, n = 0
+        while i < d.count {
+            guard d.count - i >= 4 else { return nil }
+            let length = u16(d, i + 2)
+            guard d.count - i - 4 >= length else { return nil }
+            i += 4 + length
+            n += 1
+        }
+        guard n > 0 else { return [] }
+        var groups: [NamedGroup] = []
+        groups.reserveCapacity(n)
+        i = 2
+        while i < d.count {
+            groups.append(NamedGroup(rawValue: UInt16(d[i]) << 8 | UInt16(d[i + 1])))
+            i += 4 + u16(d, i + 2)
+        }
+        return groups
+    }
+
+    /// The number of entries of an extension block whose entries fill `b[start..<end]` exactly, or nil.
+    static func extensionCount(_ b: Bytes, _ start: Int, _ end: Int) -> Int? {
+        var i = start, n = 0
+        while end - i >= 4 {
+            let length = u16(b, i + 2)
+            guard end - i - 4 >= length else { return nil }
+            i += 4 + length
+            n += 1
+        }
+        return i == end ? n : nil
+    }
+
+    /// The `count` entries of a block validated by `extensionCount`.
+    static func extensions(_ b: Bytes, _ start: Int, count: Int) -> [TLSExtension] {
+        guard count > 0 else { return [] }
+        var out: [TLSExtension] = []
+        out.reserveCapacity(count)
+        var i = start
+        for _ in 0..<count {
+            let length = u16(b, i + 2)
+            out.append(TLSExtension(type: ExtensionType(rawValue: UInt16(b[i]) << 8 | UInt16(b[i + 1])), data: copy(b, i + 4, length)))
+            i += 4 + length
+        }
+        return out
+    }
+}
