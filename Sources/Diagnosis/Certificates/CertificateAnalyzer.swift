@@ -33,8 +33,12 @@ public struct TrustConfiguration: Sendable {
 public final class CertificateAnalyzer {
     public let trust: TrustConfiguration
     let cache: CertificateCache
-    private var verdicts: [String: ChainVerdict] = [:]
-    private var hostnames: [String: Bool] = [:]
+    /// Verdicts by chain (its number among `chains`), store, purpose and hour: most connections repeat a
+    /// chain, and building a text key of fingerprints per connection cost more than the lookup.
+    private var verdicts: [VerdictKey: ChainVerdict] = [:]
+    /// Verdicts of chains not numbered (past `chains`' limit), by a text key of their fingerprints.
+    private var verdictsByText: [String: ChainVerdict] = [:]
+    private var hostnames: [HostnameKey: Bool] = [:]
     /// Chains already seen in this input, by their exact bytes: a repeated chain (20,000 connections to a
     /// few servers) costs one hash of a sample of its bytes and one compare, instead of a cache lookup
     /// (hash, lock, copy) per certificate and a verdict key built from fingerprints each time.
@@ -46,6 +50,21 @@ public final class CertificateAnalyzer {
         var sent: [SentCertificate]
         /// The fingerprint part of the verdict key ("sha256,sha256," or "x<length>," when undecodable).
         var key: String
+        /// Its number in `chains`, or nil when it was not kept there.
+        var number: Int?
+    }
+
+    private struct VerdictKey: Hashable {
+        var chain: Int
+        var store: String
+        var purpose: ChainPurpose
+        var hour: Int64
+    }
+
+    private struct HostnameKey: Hashable {
+        /// The leaf's fingerprint, or "len<count>" when it could not be decoded.
+        var leaf: String
+        var name: String
     }
 
     public init(trust: TrustConfiguration, cache: CertificateCache) {
@@ -64,7 +83,7 @@ public final class CertificateAnalyzer {
             r.hostnameChecked = name
             r.hostnameSource = trust.expectHost != nil ? "--expect-host" : (c.tls.serverName != nil ? "SNI" : "no SNI sent")
             if let name, let leaf = cm.value.certificates.first {
-                let key = (r.leaf?.sha256 ?? "len\(leaf.count)") + "|" + name
+                let key = HostnameKey(leaf: r.leaf?.sha256 ?? "len\(leaf.count)", name: name)
                 if let m = hostnames[key] { r.hostnameMatches = m } else {
                     let m = HostnameCheck.matches(der: leaf, name: name)
                     if hostnames.count < 10_000 { hostnames[key] = m }
@@ -97,13 +116,23 @@ public final class CertificateAnalyzer {
     private func report(_ ders: [[UInt8]], sender: Side, frame: Int, store: TrustStore?, purpose: ChainPurpose,
                         at: Timestamp) -> ChainReport {
         let known = knownChain(ders)
-        let key = known.key + "|" + (store?.label ?? "-") + "|" + purpose.rawValue + "|" + String(at.seconds / 3600)
         let verdict: ChainVerdict
-        if let v = verdicts[key] {
-            verdict = v
+        if let number = known.number {
+            let key = VerdictKey(chain: number, store: store?.label ?? "-", purpose: purpose, hour: at.seconds / 3600)
+            if let v = verdicts[key] {
+                verdict = v
+            } else {
+                verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
+                if verdicts.count < 10_000 { verdicts[key] = verdict }
+            }
         } else {
-            verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
-            if verdicts.count < 10_000 { verdicts[key] = verdict }
+            let key = known.key + "|" + (store?.label ?? "-") + "|" + purpose.rawValue + "|" + String(at.seconds / 3600)
+            if let v = verdictsByText[key] {
+                verdict = v
+            } else {
+                verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
+                if verdictsByText.count < 10_000 { verdictsByText[key] = verdict }
+            }
         }
         return ChainReport(sender: sender, frame: frame, certificates: known.sent, verdict: verdict, judgedAt: at,
                            hostnameChecked: nil, hostnameSource: nil, hostnameMatches: nil, certificateMAC: nil,
@@ -127,8 +156,11 @@ public final class CertificateAnalyzer {
             }
             key += ","
         }
-        let known = KnownChain(sent: sent, key: key)
-        if chains.count < 2_000 { chains[k] = known }
+        var known = KnownChain(sent: sent, key: key, number: nil)
+        if chains.count < 2_000 {
+            known.number = chains.count
+            chains[k] = known
+        }
         return known
     }
 }
