@@ -233,8 +233,12 @@ public struct Outcome: RawRepresentable, Sendable, Hashable, CustomStringConvert
     /// Only the middle of the connection was captured: records, but no handshake.
     public static let handshakeNotCaptured = Outcome(rawValue: "handshake_not_captured")
 
+    /// A switch, not a list built per call: reports ask this of every connection.
     public var isFailure: Bool {
-        ![Outcome.established, .noData, .handshakeNotCaptured, .incomplete].contains(self)
+        switch self {
+        case .established, .noData, .handshakeNotCaptured, .incomplete: return false
+        default: return true
+        }
     }
 }
 

@@ -31,13 +31,17 @@ extension HandshakeType {
 
 /// Turns a finished flow into the `Connection` value: sides, outcome, TLS 1.3 inference.
 enum ConnectionSummarizer {
+    /// The flow's summary. The flow stays usable (live reports summarise open flows): its messages are
+    /// copied, not moved. (Moving them out of a finished flow was measured: it saves the copies here, but
+    /// the hellos are then freed one connection at a time with the report's values, where glibc's free
+    /// cost about three times what freeing them with the flow did.)
     static func summarize(_ d: FlowData, endReason: String) -> Connection {
         d.sortByFrameAfterReplay()
         // Who is the client: decided by SYN, SYN-ACK, hellos; failing all, the lower port is the server's.
         let clientDir: Int
         let basis: RoleBasis
-        if let c = d.clientDir, let b = d.roleBasis {
-            clientDir = c; basis = b
+        if let dir = d.clientDir, let b = d.roleBasis {
+            clientDir = dir; basis = b
         } else {
             clientDir = d.endpoints[0].port >= d.endpoints[1].port ? 0 : 1
             basis = .port
@@ -51,16 +55,17 @@ enum ConnectionSummarizer {
         tcp.synAck = d.synAck.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
         tcp.fins = d.fins.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
         tcp.rsts = d.rsts.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
-        var cs = d.dirStats[clientDir], ss = d.dirStats[serverDir]
-        for (dir, var s) in [(clientDir, cs), (serverDir, ss)] {
+        func stats(_ dir: Int) -> DirectionStats {
+            var s = d.dirStats[dir]
             let r = d.reassembler[dir]
             s.retransmittedSegments = r.retransmittedSegments
             s.outOfOrderSegments = r.outOfOrderSegments
             s.gapBytes = r.gapBytes
             s.gapCount = r.gapCount
             s.reassemblyLimitHits = r.limitHits
-            if dir == clientDir { cs = s } else { ss = s }
+            return s
         }
+        let cs = stats(clientDir), ss = stats(serverDir)
         tcp.client = cs
         tcp.server = ss
         tcp.gaps = d.gaps.prefix(32).map { TCPGap(side: side($0.dir), bytes: $0.bytes, frame: $0.frame) }
@@ -68,34 +73,45 @@ enum ConnectionSummarizer {
         tcp.sawClientPackets = d.sawDirection[clientDir]
         tcp.sawServerPackets = d.sawDirection[serverDir]
 
+        // Facts read below, taken once here: no hello is copied just to be looked at.
+        let hasClientHello = d.clientHello != nil
+        let hasServerHello = d.serverHello != nil
+        let hasHelloRetryRequest = d.helloRetryRequest != nil
+        let isTLS13 = d.serverHello.map { h -> Bool in
+            let v = h.value.negotiatedVersion
+            return v == .tls13 || v.isTLS13Draft
+        } ?? false
+
         var tls = TLSSummary()
         tls.sawTLS = d.sawAnyTLS
         tls.clientHello = d.clientHello
         tls.retryClientHello = d.retryClientHello
         tls.serverHello = d.serverHello
         tls.helloRetryRequest = d.helloRetryRequest
+        tls.certificateStatus = d.certificateStatus
+        tls.serverKeyExchange = d.serverKeyExchange
+        tls.certificateRequest = d.certificateRequest
+        tls.clientKeyExchange = d.clientKeyExchange
+        tls.certificateVerify = d.certificateVerify
         for c in d.certificates {
             if c.dir == serverDir { if tls.serverCertificate == nil { tls.serverCertificate = c.message } }
             else if tls.clientCertificate == nil { tls.clientCertificate = c.message }
         }
-        tls.certificateStatus = d.certificateStatus
-        tls.serverKeyExchange = d.serverKeyExchange
-        tls.certificateRequest = d.certificateRequest
         tls.serverHelloDone = d.serverHelloDone
-        tls.clientKeyExchange = d.clientKeyExchange
-        tls.certificateVerify = d.certificateVerify
         tls.clientChangeCipherSpec = d.ccs[clientDir]
         tls.serverChangeCipherSpec = d.ccs[serverDir]
-        tls.clientFinished = d.finished[clientDir]
-        tls.serverFinished = d.finished[serverDir]
+        let clientFinished = d.finished[clientDir], serverFinished = d.finished[serverDir]
+        tls.clientFinished = clientFinished
+        tls.serverFinished = serverFinished
         tls.newSessionTickets = d.newSessionTickets
         tls.encryptedRecords = d.records.map { RecordSize(frame: $0.frame, sender: side($0.dir), contentType: $0.type, length: $0.length) }
         tls.clientAppDataRecords = d.appDataRecords[clientDir]
         tls.serverAppDataRecords = d.appDataRecords[serverDir]
         tls.clientAppDataBytes = d.appDataBytes[clientDir]
         tls.serverAppDataBytes = d.appDataBytes[serverDir]
-        tls.firstClientAppData = d.firstAppData[clientDir]
-        tls.firstServerAppData = d.firstAppData[serverDir]
+        let firstClientAppData = d.firstAppData[clientDir], firstServerAppData = d.firstAppData[serverDir]
+        tls.firstClientAppData = firstClientAppData
+        tls.firstServerAppData = firstServerAppData
         tls.heartbeats = d.heartbeats
         tls.malformedMessages = d.malformed
         tls.clientPlaintext = d.plaintext[clientDir]
@@ -115,50 +131,57 @@ enum ConnectionSummarizer {
             case .off, .noKeys: return !d.records.contains { $0.dir == dir }
             }
         }
-        tls.decrypted = tls.isTLS13 && d.streams[0].decryptedRecords + d.streams[1].decryptedRecords > 0
+        let decrypted = isTLS13 && d.streams[0].decryptedRecords + d.streams[1].decryptedRecords > 0
             && sideRead(0) && sideRead(1)
+        tls.decrypted = decrypted
 
         let transcript = d.entries.map {
             TranscriptEntry(frame: $0.frame, time: $0.time, sender: side($0.dir), event: $0.event, decrypted: $0.decrypted)
         }
 
         // TLS 1.3 without keys: read the record sizes. With the key log the messages themselves are known.
-        let inference: TLS13Inference? = tls.isTLS13 && !tls.decrypted ? inferTLS13(tls) : nil
+        let inference: TLS13Inference? = isTLS13 && !decrypted ? inferTLS13(tls.encryptedRecords) : nil
+
+        // Application data flowed both ways before a frame (so the handshake was over).
+        let bothAppDataFrom = firstClientAppData.flatMap { c in firstServerAppData.map { s in max(c.frame, s.frame) } }
+        func appDataBefore(_ frame: Int) -> Bool {
+            guard let f = bothAppDataFrom else { return false }
+            return f < frame
+        }
 
         // Established, and when.
         var establishedAt: Int?
-        if tls.isTLS13 && tls.decrypted {
+        if isTLS13 && decrypted {
             // Read as in TLS 1.2: both Finished, and no fatal alert (a server refusing the client's
             // flight answers after the client's Finished) before data flowed both ways.
-            if let cf = tls.clientFinished, tls.serverFinished != nil,
-               !d.alerts.contains(where: { $0.level == .fatal && !appDataBefore($0.frame, tls) }) {
+            if let cf = clientFinished, serverFinished != nil,
+               !d.alerts.contains(where: { $0.level == .fatal && !appDataBefore($0.frame) }) {
                 establishedAt = cf.frame
             }
-        } else if tls.isTLS13 {
+        } else if isTLS13 {
             if let inf = inference, inf.clientFlight == .finished || inf.clientFlight == .certificate,
                inf.serverAlertAfterClientFlight == nil {
                 establishedAt = inf.clientFlightFrame
             }
-        } else if let sf = tls.serverFinished, let cf = tls.clientFinished {
+        } else if let sf = serverFinished, let cf = clientFinished {
             establishedAt = max(sf.frame, cf.frame)
-        } else if let cf = tls.clientFinished, let sd = tls.firstServerAppData, tls.serverHello != nil, sd.frame > cf.frame {
+        } else if let cf = clientFinished, let sd = firstServerAppData, hasServerHello, sd.frame > cf.frame {
             // TLS ≤ 1.2: the server sends application data only after its own Finished, so it completed
             // the handshake even when its Finished is not readable (snaplen cut, capture gap).
             establishedAt = sd.frame
-        } else if !tcp.sawClientPackets, let sf = tls.serverFinished, tls.serverAppDataRecords > 0 {
+        } else if !tcp.sawClientPackets, let sf = serverFinished, tls.serverAppDataRecords > 0 {
             establishedAt = sf.frame
-        } else if !tcp.sawServerPackets, let cf = tls.clientFinished, tls.clientAppDataRecords > 0 {
+        } else if !tcp.sawServerPackets, let cf = clientFinished, tls.clientAppDataRecords > 0 {
             establishedAt = cf.frame
         }
 
         // Without a captured hello, or once both sides exchanged data, an alert is not a handshake verdict.
-        let handshakeSeen = tls.clientHello != nil || tls.serverHello != nil
-        var alerts = d.alerts.map { a -> AlertRecord in
+        let handshakeSeen = hasClientHello || hasServerHello
+        var alerts = d.alerts.map { a in
             AlertRecord(frame: a.frame, time: a.time, sender: side(a.dir), level: a.level, description: a.description,
                         encrypted: a.encrypted, recordLength: a.recordLength, decrypted: a.decrypted, inferred: false,
                         after: lastHandshakeStep(before: a.frame, in: transcript),
-                        duringHandshake: establishedAt.map { a.frame <= $0 }
-                            ?? (handshakeSeen && !(appDataBefore(a.frame, tls))))
+                        duringHandshake: establishedAt.map { a.frame <= $0 } ?? (handshakeSeen && !appDataBefore(a.frame)))
         }
         if let inf = inference {
             if inf.clientFlight == .alert, let f = inf.clientFlightFrame, !alerts.contains(where: { $0.frame == f }) {
@@ -173,36 +196,49 @@ enum ConnectionSummarizer {
             }
             alerts.sort { $0.frame < $1.frame }
         }
+
+        let outcome = decideOutcome(tcp: tcp, sawTLS: tls.sawTLS,
+                                    sawPlaintext: tls.clientPlaintext != nil || tls.serverPlaintext != nil,
+                                    alerts: alerts, establishedAt: establishedAt,
+                                    hasClientHello: hasClientHello, hasServerHello: hasServerHello,
+                                    hasHelloRetryRequest: hasHelloRetryRequest,
+                                    anyPayload: cs.payloadBytes + ss.payloadBytes > 0)
         tls.alerts = alerts
 
-        let outcome = decideOutcome(tcp: tcp, tls: tls, establishedAt: establishedAt, anyPayload: cs.payloadBytes + ss.payloadBytes > 0)
-
         var anomalies = d.anomalies
-        for (dir, s) in [(clientDir, cs), (serverDir, ss)] where s.truncatedSegments > 0 {
-            anomalies.append(Anomaly(.snaplenTruncated, frame: s.firstTruncatedFrame,
-                "\(s.truncatedSegments) \(side(dir)) segments cut by the capture's snaplen (\(s.truncatedBytes) bytes not captured)"))
-        }
+        if cs.truncatedSegments > 0 { anomalies.append(truncation(cs, .client)) }
+        if ss.truncatedSegments > 0 { anomalies.append(truncation(ss, .server)) }
         for g in tcp.gaps.prefix(8) {
-            anomalies.append(Anomaly(.tcpGap, frame: g.frame, "\(g.bytes) bytes from the \(g.side) were not captured"))
+            anomalies.append(Anomaly(.tcpGap, frame: g.frame, "\(g.bytes) bytes from the \(g.side.rawValue) were not captured"))
         }
-        for (dir, s) in [(clientDir, cs), (serverDir, ss)] where s.reassemblyLimitHits > 0 {
-            anomalies.append(Anomaly(.reassemblyLimit, frame: nil,
-                "\(side(dir)) out-of-order buffer limit reached \(s.reassemblyLimitHits) times; holes were declared gaps early"))
-        }
+        if cs.reassemblyLimitHits > 0 { anomalies.append(reassemblyLimit(cs, .client)) }
+        if ss.reassemblyLimitHits > 0 { anomalies.append(reassemblyLimit(ss, .server)) }
 
         return Connection(
             id: d.id, input: d.input, firstFrame: d.firstFrame, lastFrame: d.lastFrame,
             startTime: d.startTime, endTime: d.lastTime,
             client: d.endpoints[clientDir], server: d.endpoints[serverDir],
             clientMAC: d.macs[clientDir], serverMAC: d.macs[serverDir], vlanIDs: d.vlanIDs,
-            roleBasis: basis, tcp: tcp, tls: tls, transcript: transcript, transcriptTruncated: d.entriesTruncated,
-            anomalies: anomalies, outcome: outcome, established: establishedAt != nil, tls13: inference,
+            roleBasis: basis, tcp: tcp, tls: tls, transcript: consume transcript,
+            transcriptTruncated: d.entriesTruncated, anomalies: consume anomalies, outcome: outcome, established: establishedAt != nil, tls13: inference,
             endReason: endReason)
     }
 
-    static func decideOutcome(tcp: TCPSummary, tls: TLSSummary, establishedAt: Int?, anyPayload: Bool) -> Outcome {
-        if !tls.sawTLS {
-            if tls.clientPlaintext != nil || tls.serverPlaintext != nil { return .notTLS }
+    private static func truncation(_ s: DirectionStats, _ side: Side) -> Anomaly {
+        Anomaly(.snaplenTruncated, frame: s.firstTruncatedFrame,
+            "\(s.truncatedSegments) \(side.rawValue) segments cut by the capture's snaplen (\(s.truncatedBytes) bytes not captured)")
+    }
+
+    private static func reassemblyLimit(_ s: DirectionStats, _ side: Side) -> Anomaly {
+        Anomaly(.reassemblyLimit, frame: nil,
+            "\(side.rawValue) out-of-order buffer limit reached \(s.reassemblyLimitHits) times; holes were declared gaps early")
+    }
+
+    static func decideOutcome(tcp: TCPSummary, sawTLS: Bool, sawPlaintext: Bool, alerts: [AlertRecord], establishedAt: Int?,
+                              hasClientHello: Bool, hasServerHello: Bool, hasHelloRetryRequest: Bool,
+                              anyPayload: Bool) -> Outcome {
+        if !sawTLS {
+            if sawPlaintext { return .notTLS }
             if tcp.syn != nil && tcp.synAck == nil {
                 if tcp.rsts.contains(where: { $0.sender == .server }) { return .tcpRefused }
                 if !tcp.sawServerPackets { return .tcpNoAnswer }
@@ -210,31 +246,28 @@ enum ConnectionSummarizer {
             return anyPayload ? .notTLS : .noData
         }
         // The first alert that ended the handshake decides who rejected whom.
-        if let a = tls.alerts.first(where: { $0.duringHandshake && ($0.level == .fatal || ($0.encrypted && !$0.decrypted)) }) {
+        if let a = alerts.first(where: { $0.duringHandshake && ($0.level == .fatal || ($0.encrypted && !$0.decrypted)) }) {
             return a.sender == .client ? .rejectedByClient : .rejectedByServer
         }
         if establishedAt != nil { return .established }
-        if tls.clientHello == nil && tls.serverHello == nil { return .handshakeNotCaptured }
-        if let a = tls.alerts.first(where: { $0.duringHandshake && $0.description == .closeNotify }) {
+        if !hasClientHello && !hasServerHello { return .handshakeNotCaptured }
+        if let a = alerts.first(where: { $0.duringHandshake && $0.description == .closeNotify }) {
             return a.sender == .client ? .closedByClient : .closedByServer
         }
         if !tcp.rsts.isEmpty { return .reset }
-        if tls.clientHello != nil && tls.serverHello == nil && tls.helloRetryRequest == nil {
+        if hasClientHello && !hasServerHello && !hasHelloRetryRequest {
             return .noServerHello
         }
         if let f = tcp.fins.first { return f.sender == .client ? .closedByClient : .closedByServer }
         return .incomplete
     }
 
-    /// Application data flowed both ways before this frame (so the handshake was over).
-    static func appDataBefore(_ frame: Int, _ tls: TLSSummary) -> Bool {
-        guard let c = tls.firstClientAppData, let s = tls.firstServerAppData else { return false }
-        return c.frame < frame && s.frame < frame
-    }
-
-    static func inferTLS13(_ tls: TLSSummary) -> TLS13Inference {
-        let records = tls.encryptedRecords.filter { $0.contentType == .applicationData }
-        guard let idx = records.firstIndex(where: { $0.sender == .client }) else {
+    /// Reads the application-data records in place (no filtered copy of the list).
+    static func inferTLS13(_ records: [RecordSize]) -> TLS13Inference {
+        let n = records.count
+        var idx = 0
+        while idx < n && !(records[idx].contentType == .applicationData && records[idx].sender == .client) { idx += 1 }
+        guard idx < n else {
             return TLS13Inference(clientFlight: .none, clientFlightFrame: nil, serverAlertAfterClientFlight: nil,
                                   dataAfterClientFlight: false)
         }
@@ -248,26 +281,42 @@ enum ConnectionSummarizer {
         case let n where n > 69: flight = .certificate
         default: flight = .finished
         }
-        let after = records[(idx + 1)...]
+        // After an empty or real Certificate the client still sends CertificateVerify/Finished:
+        // the server's answer is its first record after the client's records stop.
         var serverAlert: Int?
-        if flight != .alert {
-            // After an empty or real Certificate the client still sends CertificateVerify/Finished:
-            // the server's answer is its first record after the client's records stop.
-            if let s = after.first(where: { $0.sender == .server }), s.length == 19 { serverAlert = s.frame }
+        var sawServer = flight == .alert
+        var data = false
+        var i = idx + 1
+        while i < n {
+            let r = records[i]
+            i += 1
+            guard r.contentType == .applicationData else { continue }
+            if !sawServer && r.sender == .server {
+                sawServer = true
+                if r.length == 19 { serverAlert = r.frame }
+            }
+            if !data && r.length != 19 && (r.sender == .server || flight == .finished) { data = true }
+            if data && sawServer { break }
         }
-        let data = after.contains { $0.length != 19 && ($0.sender == .server || flight == .finished) }
         return TLS13Inference(clientFlight: flight, clientFlightFrame: first.frame,
                               serverAlertAfterClientFlight: serverAlert, dataAfterClientFlight: data)
     }
 
+    /// The last handshake step at or before `frame`, for an alert's "after". The side is written by
+    /// its raw value (what printing it gives), not through reflection.
     static func lastHandshakeStep(before frame: Int, in transcript: [TranscriptEntry]) -> String? {
-        for e in transcript.reversed() where e.frame <= frame {
+        var i = transcript.count
+        while i > 0 {
+            i -= 1
+            let e = transcript[i]
+            guard e.frame <= frame else { continue }
             switch e.event {
-            case .handshake(let t, _): return "\(t.displayName) from the \(e.sender) (frame \(e.frame))"
-            case .helloRetryRequest: return "HelloRetryRequest from the server (frame \(e.frame))"
-            case .encryptedHandshake: return "encrypted Finished from the \(e.sender) (frame \(e.frame))"
-            case .changeCipherSpec: return "ChangeCipherSpec from the \(e.sender) (frame \(e.frame))"
-            case .applicationData where e.frame < frame: return "encrypted records from the \(e.sender) (frame \(e.frame))"
+            case .handshake(let t, _): return t.displayName + " from the " + e.sender.rawValue + " (frame " + String(e.frame) + ")"
+            case .helloRetryRequest: return "HelloRetryRequest from the server (frame " + String(e.frame) + ")"
+            case .encryptedHandshake: return "encrypted Finished from the " + e.sender.rawValue + " (frame " + String(e.frame) + ")"
+            case .changeCipherSpec: return "ChangeCipherSpec from the " + e.sender.rawValue + " (frame " + String(e.frame) + ")"
+            case .applicationData where e.frame < frame:
+                return "encrypted records from the " + e.sender.rawValue + " (frame " + String(e.frame) + ")"
             default: continue
             }
         }
