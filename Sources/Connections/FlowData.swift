@@ -9,7 +9,7 @@ final class FlowData {
     let id: Int
     let input: Int
     let endpoints: [Endpoint]
-    let macs = PerDirection<EthernetAddress?>(nil, nil)
+    let macs: PerDirection<EthernetAddress?>
     var vlanIDs: [UInt16] = []
     let startTime: Timestamp
     let firstFrame: Int
@@ -21,15 +21,15 @@ final class FlowData {
     // mutated in place with no exclusivity check or copy-on-write test per access.
     let reassembler: PerDirection<TCPReassembler>
     let streams: PerDirection<TLSRecordStream>
-    let sawDirection = PerDirection(false, false)
-    let dirStats = PerDirection(DirectionStats(), DirectionStats())
+    let sawDirection: PerDirection<Bool>
+    let dirStats: PerDirection<DirectionStats>
 
     var syn: RawSignal?
     var synAck: RawSignal?
     var synCount = 0
     var rsts: [RawSignal] = []
     var fins: [RawSignal] = []
-    let finDirs = PerDirection(false, false)
+    let finDirs: PerDirection<Bool>
     var closedAt: Timestamp?
     var gaps: [RawGap] = []
     var endReasonOverride: String?
@@ -62,9 +62,9 @@ final class FlowData {
     var newSessionTickets = 0
     var alerts: [RawAlert] = []
     var records: [RawRecord] = []
-    let appDataRecords = PerDirection(0, 0)
-    let appDataBytes = PerDirection(0, 0)
-    let firstAppData = PerDirection<Located<Int>?>(nil, nil)
+    let appDataRecords: PerDirection<Int>
+    let appDataBytes: PerDirection<Int>
+    let firstAppData: PerDirection<Located<Int>?>
     var heartbeats = 0
     var malformed: [Located<String>] = []
     var plaintext: [Located<[UInt8]>?] = [nil, nil]
@@ -83,13 +83,36 @@ final class FlowData {
         self.lastFrame = frame
         self.lastTime = time
         self.limits = limits
-        self.reassembler = PerDirection(TCPReassembler(limits: limits.reassembly), TCPReassembler(limits: limits.reassembly))
-        self.streams = PerDirection(TLSRecordStream(limits: limits.tlsStream), TLSRecordStream(limits: limits.tlsStream))
+        // Every per-direction pair in one allocation (one malloc here and one free in deinit, not nine).
+        var slab = PerDirectionSlab()
+        let oReassembler = slab.reserve(TCPReassembler.self), oStreams = slab.reserve(TLSRecordStream.self)
+        let oDirStats = slab.reserve(DirectionStats.self), oFirstAppData = slab.reserve(Located<Int>?.self)
+        let oMacs = slab.reserve(EthernetAddress?.self)
+        let oAppDataRecords = slab.reserve(Int.self), oAppDataBytes = slab.reserve(Int.self)
+        let oSawDirection = slab.reserve(Bool.self), oFinDirs = slab.reserve(Bool.self)
+        let base = UnsafeMutableRawPointer.allocate(byteCount: slab.size, alignment: slab.alignment)
+        self.slab = base
+        self.reassembler = PerDirection(in: base + oReassembler, TCPReassembler(limits: limits.reassembly),
+                                        TCPReassembler(limits: limits.reassembly))
+        self.streams = PerDirection(in: base + oStreams, TLSRecordStream(limits: limits.tlsStream),
+                                    TLSRecordStream(limits: limits.tlsStream))
+        self.dirStats = PerDirection(in: base + oDirStats, DirectionStats(), DirectionStats())
+        self.firstAppData = PerDirection(in: base + oFirstAppData, nil, nil)
+        self.macs = PerDirection(in: base + oMacs, nil, nil)
+        self.appDataRecords = PerDirection(in: base + oAppDataRecords, 0, 0)
+        self.appDataBytes = PerDirection(in: base + oAppDataBytes, 0, 0)
+        self.sawDirection = PerDirection(in: base + oSawDirection, false, false)
+        self.finDirs = PerDirection(in: base + oFinDirs, false, false)
     }
 
+    /// The one allocation behind every `PerDirection` of this flow.
+    private let slab: UnsafeMutableRawPointer
+
     deinit {
-        macs.release(); reassembler.release(); streams.release(); sawDirection.release(); dirStats.release()
-        finDirs.release(); appDataRecords.release(); appDataBytes.release(); firstAppData.release()
+        reassembler.deinitialize(); streams.deinitialize(); dirStats.deinitialize(); firstAppData.deinitialize()
+        macs.deinitialize(); appDataRecords.deinitialize(); appDataBytes.deinitialize()
+        sawDirection.deinitialize(); finDirs.deinitialize()
+        slab.deallocate()
     }
 
     /// Stronger evidence of who is the client overrides weaker: SYN > SYN-ACK > ClientHello > ServerHello.
@@ -277,16 +300,17 @@ final class FlowData {
     }
 }
 
-/// Two values, one per direction, in storage that belongs to one `FlowData` (allocated in its init,
-/// released in its deinit). Subscripting reads or mutates the element in place through a pointer:
+/// Two values, one per direction, in storage that belongs to one `FlowData` (in its slab, initialised in
+/// its init, deinitialised in its deinit). Subscripting reads or mutates the element in place through a pointer:
 /// unlike a `[T]` property of a class it costs no dynamic exclusivity check, no uniqueness test and
 /// no copy per access, which matters on the per-segment path. Only its FlowData may hold it, and
 /// only the tracker's thread touches a flow; the direction must be 0 or 1, as array indices were.
 struct PerDirection<Element> {
     private let base: UnsafeMutablePointer<Element>
 
-    init(_ first: Element, _ second: Element) {
-        base = .allocate(capacity: 2)
+    /// Initialises the pair at `memory` (reserved for two `Element`s by a `PerDirectionSlab`).
+    init(in memory: UnsafeMutableRawPointer, _ first: Element, _ second: Element) {
+        base = memory.bindMemory(to: Element.self, capacity: 2)
         base.initialize(to: first)
         (base + 1).initialize(to: second)
     }
@@ -306,9 +330,23 @@ struct PerDirection<Element> {
         }
     }
 
-    /// Ends the storage's life (FlowData.deinit only).
-    func release() {
+    /// Ends the values' lives; the memory is the slab's (FlowData.deinit only).
+    func deinitialize() {
         base.deinitialize(count: 2)
-        base.deallocate()
+    }
+}
+
+/// Lays out several `PerDirection` pairs in one allocation: each `reserve` returns the byte offset of a
+/// pair, aligned for its element.
+struct PerDirectionSlab {
+    private(set) var size = 0
+    private(set) var alignment = 1
+
+    mutating func reserve<Element>(_: Element.Type) -> Int {
+        let a = MemoryLayout<Element>.alignment
+        let offset = (size + a - 1) / a * a
+        size = offset + 2 * MemoryLayout<Element>.stride
+        alignment = max(alignment, a)
+        return offset
     }
 }
