@@ -3,7 +3,7 @@
 /// hello_retry_request message (type 6) is decoded into this type too.
 public struct ServerHello: Sendable, Hashable {
     public var legacyVersion: ProtocolVersion = .tls12
-    public var random: [UInt8] = Array(repeating: 0, count: 32)
+    public var random: [UInt8] = ClientHello.zeroRandom
     public var sessionID: [UInt8] = []
     public var cipherSuite: CipherSuite = CipherSuite(rawValue: 0)
     public var compressionMethod: UInt8 = 0
@@ -82,6 +82,42 @@ public struct ServerHello: Sendable, Hashable {
     ///         Extension extensions<0..2^16-1>;
     ///     } ServerHello;
     public static func parse(_ body: ArraySlice<UInt8>) throws(TLSDecodeError) -> ServerHello {
+        if let hello = body.withUnsafeBufferPointer({ parseWellFormed($0) }) { return hello }
+        return try parseChecked(body)
+    }
+
+    /// A well-formed hello of the final layout read straight from memory; nil otherwise (drafts
+    /// included), and `parseChecked` then decodes it or says what is wrong.
+    static func parseWellFormed(_ b: UnsafeBufferPointer<UInt8>) -> ServerHello? {
+        let n = b.count
+        guard n >= 35 else { return nil }
+        let version = UInt16(b[0]) << 8 | UInt16(b[1])
+        guard !(version >> 8 == 0x7f && version & 0xff < 22) else { return nil }
+        let sessionIDLength = Int(b[34])
+        guard sessionIDLength <= 32, n - 35 - sessionIDLength >= 3 else { return nil }
+        var i = 35 + sessionIDLength
+        var hello = ServerHello()
+        hello.legacyVersion = ProtocolVersion(rawValue: version)
+        hello.cipherSuite = CipherSuite(rawValue: UInt16(b[i]) << 8 | UInt16(b[i + 1]))
+        hello.compressionMethod = b[i + 2]
+        i += 3
+        if i < n {
+            guard n - i >= 2, WellFormed.u16(b, i) == n - i - 2,
+                  let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
+            hello.hasExtensionsBlock = true
+            hello.extensions = WellFormed.extensions(b, i + 2, count: count)
+        }
+        hello.random = WellFormed.copy(b, 2, 32)
+        hello.sessionID = WellFormed.copy(b, 35, sessionIDLength)
+        hello.isHelloRetryRequest = helloRetryRequestRandom.withUnsafeBufferPointer { hrr in
+            hrr.elementsEqual(UnsafeBufferPointer(rebasing: b[2..<34]))
+        }
+        hello.decodeExtensions()
+        return hello
+    }
+
+    /// `parse` through the checked reader only (`fastExtensions: false`: extension data too).
+    static func parseChecked(_ body: ArraySlice<UInt8>, fastExtensions: Bool = true) throws(TLSDecodeError) -> ServerHello {
         var r = HandshakeReader(body, message: name)
         var hello = ServerHello()
         hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
@@ -104,7 +140,7 @@ public struct ServerHello: Sendable, Hashable {
             }
         }
         hello.isHelloRetryRequest = hello.random == helloRetryRequestRandom
-        hello.decodeExtensions()
+        hello.decodeExtensions(fast: fastExtensions)
         return hello
     }
 
@@ -145,30 +181,39 @@ public struct ServerHello: Sendable, Hashable {
         return hello
     }
 
-    private mutating func decodeExtensions() {
+    private mutating func decodeExtensions(fast: Bool = true) {
         var errors: [String] = []
         var seen = ExtensionSeen()
         let m = isHelloRetryRequest ? "HelloRetryRequest" : Self.name
         let hrr = isHelloRetryRequest
-        for ext in extensions {
-            guard seen.isFirst(ext, in: m, errors: &errors) else { continue }
-            switch ext.type.rawValue {
+        let extensions = self.extensions
+        for index in extensions.indices {
+            let type = extensions[index].type
+            guard seen.isFirst(type, in: m, errors: &errors) else { continue }
+            switch type.rawValue {
             case ExtensionType.supportedVersions.rawValue:
                 // RFC 8446 §4.2.1: struct { ProtocolVersion selected_version; } (ServerHello, HRR)
-                selectedVersion = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                selectedVersion = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                                      { WellFormed.uint16($0).map(ProtocolVersion.init(rawValue:)) }) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
                     ProtocolVersion(rawValue: try r.readUInt16("selected_version"))
                 }
             case ExtensionType.keyShare.rawValue, ClientHello.draftKeyShare:
                 // RFC 8446 §4.2.8: struct { NamedGroup selected_group; } KeyShareHelloRetryRequest;
                 //                  struct { KeyShareEntry server_share; } KeyShareServerHello;
-                keyShareGroup = decodeExtensionData(ext, in: m, errors: &errors) { (r: inout HandshakeReader) throws(TLSDecodeError) in
+                keyShareGroup = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, { d -> NamedGroup? in
+                    if hrr { return WellFormed.uint16(d).map(NamedGroup.init(rawValue:)) }
+                    guard d.count >= 4, WellFormed.u16(d, 2) == d.count - 4 else { return nil }
+                    return NamedGroup(rawValue: UInt16(d[0]) << 8 | UInt16(d[1]))
+                }) { (r: inout HandshakeReader) throws(TLSDecodeError) in
                     let group = NamedGroup(rawValue: try r.readUInt16(hrr ? "selected_group" : "server_share.group"))
                     if !hrr { _ = try r.readVector(lengthBytes: 2, "server_share.key_exchange") }
                     return group
                 }
             case ExtensionType.alpn.rawValue:
                 // RFC 7301 §3.1: the server's list "MUST contain exactly one ProtocolName".
-                if let names = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.alpn) {
+                if let names = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                                   WellFormed.alpn, ExtensionDecoders.alpn) {
                     alpnProtocol = names.first
                     if names.count != 1 { errors.append("\(m): ALPN carries \(names.count) protocols, not exactly one") }
                 }
@@ -176,7 +221,12 @@ public struct ServerHello: Sendable, Hashable {
                 hasExtendedMasterSecret = true
             case ExtensionType.renegotiationInfo.rawValue:
                 hasRenegotiationInfo = true
-                _ = decodeExtensionData(ext, in: m, errors: &errors, ExtensionDecoders.renegotiationInfo)
+                _ = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
+                                        { WellFormed.isVector($0, lengthBytes: 1) ? true : nil }) {
+                    (r: inout HandshakeReader) throws(TLSDecodeError) in
+                    _ = try ExtensionDecoders.renegotiationInfo(&r)
+                    return true
+                }
             case ExtensionType.sessionTicket.rawValue:
                 hasSessionTicket = true
             case ExtensionType.serverName.rawValue:
