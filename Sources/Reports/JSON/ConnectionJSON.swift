@@ -77,6 +77,11 @@ public enum ConnectionJSON {
     }
 
     public static func write(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter, memo: Memo) {
+        w.writingOwnBuffer { w in writeObject(ac, id: id, to: &w, memo: memo) }
+    }
+
+    /// `write`'s body: every call here writes into a buffer known to be the writer's own.
+    static func writeObject(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter, memo: Memo) {
         let c = ac.connection
         let tls = c.tls
         w.beginObject()
@@ -161,6 +166,20 @@ public enum ConnectionJSON {
             w.field("data_after_client_flight", inf.dataAfterClientFlight)
             w.endObject()
         }
+        if !w.pretty {
+            w.key("records")
+            // Fixed text under 200 bytes, six numbers of at most 20.
+            w.rawValue(maxLength: 400) { o in
+                o.syntax("{\"client_application_data_records\":"); o.int(tls.clientAppDataRecords)
+                o.syntax(",\"server_application_data_records\":"); o.int(tls.serverAppDataRecords)
+                o.syntax(",\"client_application_data_bytes\":"); o.int(tls.clientAppDataBytes)
+                o.syntax(",\"server_application_data_bytes\":"); o.int(tls.serverAppDataBytes)
+                o.syntax(",\"new_session_tickets\":"); o.int(tls.newSessionTickets)
+                o.syntax(",\"heartbeats\":"); o.int(tls.heartbeats)
+                o.syntax("}}")
+                o.p -= 1
+            }
+        } else {
         w.key("records"); w.beginObject()
         w.field("client_application_data_records", tls.clientAppDataRecords)
         w.field("server_application_data_records", tls.serverAppDataRecords)
@@ -169,6 +188,7 @@ public enum ConnectionJSON {
         w.field("new_session_tickets", tls.newSessionTickets)
         w.field("heartbeats", tls.heartbeats)
         w.endObject()
+        }
         w.endObject() // tls
 
         w.key("plaintext"); w.beginObject()
@@ -375,6 +395,7 @@ public enum ConnectionJSON {
     }
 
     static func tcp(_ t: TCPSummary, _ w: inout JSONWriter) {
+        guard w.pretty else { tcpCompact(t, &w); return }
         w.key("tcp"); w.beginObject()
         w.field("syn_frame", t.syn?.frame)
         w.field("syn_count", t.synCount)
@@ -385,6 +406,49 @@ public enum ConnectionJSON {
         tcpDirection("client", t.client, seen: t.sawClientPackets, &w)
         tcpDirection("server", t.server, seen: t.sawServerPackets, &w)
         w.endObject()
+    }
+
+    /// `tcp`'s compact JSON, written as one raw value (about 25 values, every one a number or
+    /// a fixed word): byte for byte what the general path writes (tests compare them).
+    static func tcpCompact(_ t: TCPSummary, _ w: inout JSONWriter) {
+        w.key("tcp")
+        // Fixed text under 500 bytes, 17 numbers of at most 20; a signal under 64 bytes.
+        w.rawValue(maxLength: 1024 + 64 * (t.fins.count + t.rsts.count)) { o in
+            o.syntax("{\"syn_frame\":"); o.int(t.syn?.frame)
+            o.syntax(",\"syn_count\":"); o.int(t.synCount)
+            o.syntax(",\"syn_ack_frame\":"); o.int(t.synAck?.frame)
+            o.syntax(",\"started_before_capture\":"); o.bool(t.startedBeforeCapture)
+            o.syntax(",\"fins\":["); tcpSignalsCompact(t.fins, &o)
+            o.syntax("],\"rsts\":["); tcpSignalsCompact(t.rsts, &o)
+            o.syntax("],\"client\":"); tcpDirectionCompact(t.client, seen: t.sawClientPackets, &o)
+            o.syntax(",\"server\":"); tcpDirectionCompact(t.server, seen: t.sawServerPackets, &o)
+            o.syntax("}}")
+            o.p -= 1   // one brace: a two-byte literal keeps the pointer form
+        }
+    }
+
+    @inline(__always)
+    static func tcpSignalsCompact(_ signals: [TCPSignal], _ o: inout JSONRawCursor) {
+        var first = true
+        for s in signals {
+            o.syntax(first ? "{\"frame\":" : ",{\"frame\":"); first = false
+            o.int(s.frame)
+            o.syntax(s.sender == .client ? ",\"sender\":\"client\"}" : ",\"sender\":\"server\"}")
+        }
+    }
+
+    @inline(__always)
+    static func tcpDirectionCompact(_ s: DirectionStats, seen: Bool, _ o: inout JSONRawCursor) {
+        o.syntax("{\"seen\":"); o.bool(seen)
+        o.syntax(",\"segments\":"); o.int(s.segments)
+        o.syntax(",\"payload_bytes\":"); o.int(s.payloadBytes)
+        o.syntax(",\"retransmitted_segments\":"); o.int(s.retransmittedSegments)
+        o.syntax(",\"out_of_order_segments\":"); o.int(s.outOfOrderSegments)
+        o.syntax(",\"gap_bytes\":"); o.int(s.gapBytes)
+        o.syntax(",\"gaps\":"); o.int(s.gapCount)
+        o.syntax(",\"snaplen_truncated_segments\":"); o.int(s.truncatedSegments)
+        o.syntax("}}")
+        o.p -= 1
     }
 
     static func tcpSignals(_ key: StaticString, _ signals: [TCPSignal], _ w: inout JSONWriter) {

@@ -38,6 +38,9 @@ public struct JSONWriter {
     private var depthBit: UInt64 = 1
     private var deeperCommas: [Bool] = []
     private var afterKey = false
+    /// True inside `writingOwnBuffer`: the buffer was checked to be this writer's own once, so
+    /// the per-call copy-on-write check (a runtime call) is skipped.
+    private var bufferKnownOwn = false
     let pretty: Bool
     private var depth = 0
     /// `codePointName`'s memo, made on first use. Copies of a writer share it: it only gains
@@ -113,10 +116,23 @@ public struct JSONWriter {
         if count &+ n > capacity { grow(n) }
     }
 
-    /// Copy-on-write, checked once per public call (a copy can only happen between calls).
+    /// Copy-on-write, checked once per public call (a copy can only happen between calls), or
+    /// once per `writingOwnBuffer`.
     @inline(__always)
     private mutating func ensureUnique() {
-        if !isKnownUniquelyReferenced(&storage) { grow(0) }
+        if !bufferKnownOwn && !isKnownUniquelyReferenced(&storage) { grow(0) }
+    }
+
+    /// Runs `body`, which writes into this writer, with the copy-on-write check made once
+    /// instead of in every call (a connection's JSON is some 400 calls). `body` must not copy
+    /// the writer it is given and write into the copy (ConnectionJSON does not; a copy made
+    /// before or after is safe: the check is made on entry and is back on exit).
+    mutating func writingOwnBuffer(_ body: (inout JSONWriter) -> Void) {
+        guard !bufferKnownOwn else { body(&self); return }
+        ensureUnique()
+        bufferKnownOwn = true
+        body(&self)
+        bufferKnownOwn = false
     }
 
     private mutating func grow(_ n: Int) {
@@ -293,6 +309,7 @@ public struct JSONWriter {
     public mutating func int<T: BinaryInteger>(_ v: T) { valuePrefix(); appendInteger(v) }
     public mutating func double(_ v: Double) {
         valuePrefix()
+        if Self.writeMicroDecimal(v, into: &self) { return }
         if v.isFinite {
             var s = String(v)
             s.withUTF8 { put($0.baseAddress!, $0.count) }
@@ -319,6 +336,23 @@ public struct JSONWriter {
     mutating func unescapedString(maxLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         valuePrefix()
         appendQuoted(maxLength: maxLength, write)
+    }
+
+    /// Compact output only: a value of fixed shape (an object of numbers and booleans) written
+    /// by `body` straight into the buffer through a cursor, after one value prefix and one room
+    /// check for `maxLength` bytes, instead of a prefix, comma check and key lookup per field.
+    /// `body` writes the JSON syntax and keys itself (`JSONRawCursor.syntax`) and must write at
+    /// most `maxLength` bytes.
+    mutating func rawValue(maxLength: Int, _ body: (inout JSONRawCursor) -> Void) {
+        precondition(!pretty, "raw values are compact JSON")
+        valuePrefix()
+        reserve(maxLength)
+        let start = base + count
+        var cursor = JSONRawCursor(p: start)
+        body(&cursor)
+        let n = cursor.p - start
+        precondition(n <= maxLength, "wrote past the room asked for")
+        count &+= n
     }
 
     // A string value written in pieces: words and numbers assembled without a String.
@@ -493,7 +527,7 @@ public struct JSONWriter {
     /// Copies `n` bytes as overlapping words (of eight bytes, or of four, two or one under eight),
     /// reading nothing outside `p..<p+n`: a name is a few words, and `memcpy` costs a call.
     @inline(__always)
-    private static func copyWords(from p: UnsafePointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, _ n: Int) {
+    static func copyWords(from p: UnsafePointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, _ n: Int) {
         let raw = UnsafeRawPointer(p), rawOut = UnsafeMutableRawPointer(out)
         if n >= 8 {
             var i = 0
@@ -627,8 +661,24 @@ public struct JSONWriter {
         }
     }
 
+    /// `n` in decimal at `out` (room for 20 bytes); returns the number of bytes.
+    @inline(__always)
+    static func writeDecimal(_ n: Int64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        var out = out, sign = 0
+        if n < 0 { out[0] = 45; out += 1; sign = 1 }
+        let m = n.magnitude
+        if m < 10 {
+            out[0] = 48 &+ UInt8(truncatingIfNeeded: m)
+            return sign &+ 1
+        } else if m < 100 {
+            writeDigitPair(m, out)
+            return sign &+ 2
+        }
+        return sign &+ writeLongDecimal(m, out)
+    }
+
     /// `m` (at least 100) in decimal at `out`; returns the number of digits.
-    private static func writeLongDecimal(_ m: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+    static func writeLongDecimal(_ m: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
         var digits = 3
         var power: UInt64 = 1000
         while m >= power && digits < 20 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
@@ -642,6 +692,48 @@ public struct JSONWriter {
         }
         if m >= 10 { writeDigitPair(m, out) } else { out[0] = 48 &+ UInt8(truncatingIfNeeded: m) }
         return digits
+    }
+
+    /// `String(v)` for a whole number of microseconds (a rounded duration), without the String:
+    /// when `v` is the double nearest `n / 10^6` for an integer `n` with `100 <= |n| < 10^15`
+    /// (so 0.0001 <= |v| < 10^9, printed without an exponent), writes the decimal `n / 10^6`
+    /// with trailing zeros dropped (at least one decimal) and returns true; else false, writing
+    /// nothing. Why that is `String(v)`: Swift prints the shortest decimal that reads back as
+    /// `v`; `n / 10^6` reads back as `v` and has at most 15 significant digits, and two decimals
+    /// of at most 15 digits never read back as the same double (DBL_DIG), so no shorter one
+    /// does. A test compares the two over many values.
+    @inline(__always)
+    static func writeMicroDecimal(_ v: Double, into w: inout JSONWriter) -> Bool {
+        let scaled = (v * 1e6).rounded()
+        guard scaled.magnitude >= 100, scaled.magnitude < 1e15 else { return false }
+        guard scaled / 1e6 == v else { return false }
+        var m = UInt64(scaled.magnitude)
+        w.reserve(24)   // sign, 9 + 1 + 6 digits and point
+        var out = w.base + w.count
+        if v < 0 { out[0] = 45; out += 1 }
+        let whole = m / 1_000_000
+        m &-= whole &* 1_000_000
+        let intDigits: Int
+        if whole < 10 {
+            out[0] = 48 &+ UInt8(truncatingIfNeeded: whole)
+            intDigits = 1
+        } else if whole < 100 {
+            writeDigitPair(whole, out)
+            intDigits = 2
+        } else {
+            intDigits = writeLongDecimal(whole, out)
+        }
+        out += intDigits
+        out[0] = 46   // .
+        // Six decimals as three pairs, then the trailing zeros dropped (one kept).
+        let high = m / 10_000, low = m &- high &* 10_000, middle = low / 100
+        writeDigitPair(high, out + 1)
+        writeDigitPair(middle, out + 3)
+        writeDigitPair(low &- middle &* 100, out + 5)
+        var decimals = 6
+        while decimals > 1 && out[decimals] == 48 { decimals &-= 1 }
+        w.count = out + 1 + decimals - w.base
+        return true
     }
 
     // MARK: - Strings
@@ -880,4 +972,39 @@ private final class CodePointListMemo {
         valueCount += list.count
         jsonCount += length
     }
+}
+
+
+/// Where `JSONWriter.rawValue`'s body writes: a position in room already made.
+struct JSONRawCursor {
+    var p: UnsafeMutablePointer<UInt8>
+
+    /// JSON syntax and keys from this code base (`,"key":`), copied without the escape test:
+    /// they are written as JSON, not escaped into it.
+    @inline(__always)
+    mutating func syntax(_ s: StaticString) {
+        if s.hasPointerRepresentation {
+            let n = s.utf8CodeUnitCount
+            JSONWriter.copyWords(from: s.utf8Start, to: p, n)
+            p += n
+        } else {
+            s.withUTF8Buffer { b in
+                for byte in b { p[0] = byte; p += 1 }
+            }
+        }
+    }
+
+    /// At most 20 bytes.
+    @inline(__always)
+    mutating func int(_ v: Int) { p += JSONWriter.writeDecimal(Int64(v), p) }
+
+    /// At most 20 bytes.
+    @inline(__always)
+    mutating func int(_ v: Int?) {
+        if let v { int(v) } else { syntax("null") }
+    }
+
+    /// At most 5 bytes.
+    @inline(__always)
+    mutating func bool(_ v: Bool) { if v { syntax("true") } else { syntax("false") } }
 }
