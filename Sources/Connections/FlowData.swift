@@ -8,7 +8,7 @@ import TLSWire
 final class FlowData {
     let id: Int
     let input: Int
-    let endpoints: [Endpoint]
+    let endpoints: PerDirection<Endpoint>
     let macs: PerDirection<EthernetAddress?>
     var vlanIDs: [UInt16] = []
     let startTime: Timestamp
@@ -57,8 +57,8 @@ final class FlowData {
     var serverHelloDone: Located<Int>?
     var clientKeyExchange: Located<ClientKeyExchange>?
     var certificateVerify: Located<CertificateVerify>?
-    var ccs: [Located<Int>?] = [nil, nil]
-    var finished: [Located<Int>?] = [nil, nil]
+    let ccs: PerDirection<Located<Int>?>
+    let finished: PerDirection<Located<Int>?>
     var newSessionTickets = 0
     var alerts: [RawAlert] = []
     var records: [RawRecord] = []
@@ -67,28 +67,30 @@ final class FlowData {
     let firstAppData: PerDirection<Located<Int>?>
     var heartbeats = 0
     var malformed: [Located<String>] = []
-    var plaintext: [Located<[UInt8]>?] = [nil, nil]
+    let plaintext: PerDirection<Located<[UInt8]>?>
     var startTLSAfter: Int?
     /// Key log: the event being applied came from a decrypted record (marks its transcript line),
     /// and the wire length of the last record opened per direction (for its alert).
     var applyingDecrypted = false
-    var openedRecordLength = [0, 0]
+    let openedRecordLength: PerDirection<Int>
 
     init(id: Int, input: Int, a: Endpoint, b: Endpoint, frame: Int, time: Timestamp, limits: TrackerLimits) {
         self.id = id
         self.input = input
-        self.endpoints = [a, b]
         self.startTime = time
         self.firstFrame = frame
         self.lastFrame = frame
         self.lastTime = time
         self.limits = limits
-        // Every per-direction pair in one allocation (one malloc here and one free in deinit, not nine).
+        // Every per-direction pair in one allocation (one malloc here and one free in deinit, not fourteen).
         var slab = PerDirectionSlab()
         let oReassembler = slab.reserve(TCPReassembler.self), oStreams = slab.reserve(TLSRecordStream.self)
         let oDirStats = slab.reserve(DirectionStats.self), oFirstAppData = slab.reserve(Located<Int>?.self)
         let oMacs = slab.reserve(EthernetAddress?.self)
         let oAppDataRecords = slab.reserve(Int.self), oAppDataBytes = slab.reserve(Int.self)
+        let oEndpoints = slab.reserve(Endpoint.self), oPlaintext = slab.reserve(Located<[UInt8]>?.self)
+        let oCCS = slab.reserve(Located<Int>?.self), oFinished = slab.reserve(Located<Int>?.self)
+        let oOpenedRecordLength = slab.reserve(Int.self)
         let oSawDirection = slab.reserve(Bool.self), oFinDirs = slab.reserve(Bool.self)
         let base = UnsafeMutableRawPointer.allocate(byteCount: slab.size, alignment: slab.alignment)
         self.slab = base
@@ -103,6 +105,11 @@ final class FlowData {
         self.appDataBytes = PerDirection(in: base + oAppDataBytes, 0, 0)
         self.sawDirection = PerDirection(in: base + oSawDirection, false, false)
         self.finDirs = PerDirection(in: base + oFinDirs, false, false)
+        self.endpoints = PerDirection(in: base + oEndpoints, a, b)
+        self.plaintext = PerDirection(in: base + oPlaintext, nil, nil)
+        self.ccs = PerDirection(in: base + oCCS, nil, nil)
+        self.finished = PerDirection(in: base + oFinished, nil, nil)
+        self.openedRecordLength = PerDirection(in: base + oOpenedRecordLength, 0, 0)
     }
 
     /// The one allocation behind every `PerDirection` of this flow.
@@ -112,6 +119,8 @@ final class FlowData {
         reassembler.deinitialize(); streams.deinitialize(); dirStats.deinitialize(); firstAppData.deinitialize()
         macs.deinitialize(); appDataRecords.deinitialize(); appDataBytes.deinitialize()
         sawDirection.deinitialize(); finDirs.deinitialize()
+        endpoints.deinitialize(); plaintext.deinitialize(); ccs.deinitialize(); finished.deinitialize()
+        openedRecordLength.deinitialize()
         slab.deallocate()
     }
 
