@@ -96,42 +96,66 @@ public final class ConnectionTracker {
 
     public func process(_ seg: TCPSegment, frame: Int, time: Timestamp) {
         stats.tcpSegments += 1
-        let isOpeningSYN = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
-        var state = table.value(seg.source, seg.destination)
-        if let s = state, s.data == nil {
-            // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
-            if isOpeningSYN {
-                state = nil
-            } else {
+        let flags = seg.flags
+        let isOpeningSYN = flags.contains(.syn) && !flags.contains(.ack)
+        // The table's entry and its flow are used borrowed (the table holds both while the segment is
+        // handled: nothing below removes this connection before the sweep), so no retain and release
+        // per segment. The table says which way round it matched: that is the segment's direction,
+        // as the table holds each connection in the order of its flow's endpoints.
+        if let found = table.lookup(seg.source, seg.destination) {
+            // 0: a new connection replaces a finished one; 1: a stray segment; 2: handled.
+            let outcome = found.value._withUnsafeGuaranteedRef { s -> Int in
+                guard let data = s.dataRef else {
+                    // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
+                    if isOpeningSYN { return 0 }
+                    s.lastSeen = time.timeInterval
+                    return 1
+                }
                 s.lastSeen = time.timeInterval
+                data._withUnsafeGuaranteedRef { d in
+                    handle(seg, dir: found.reversed ? 1 : 0, in: d, frame: frame, time: time)
+                    if d.closedAt != nil && s.closedAt == nil {
+                        s.closedAt = time.timeInterval
+                        closing.append(s)
+                    }
+                }
+                return 2
+            }
+            if outcome == 2 {
+                // After the borrow ends: a sweep may finish and forget flows.
+                countForSweep(time)
+                return
+            }
+            if outcome == 1 {
                 stats.strayTCPSegments += 1
                 return
             }
         }
-        if state == nil {
-            if seg.payload.isEmpty && seg.missingPayload == 0 && !seg.flags.contains(.syn) {
-                // ACKs, FINs or RSTs of a connection we never saw carry nothing to analyse.
-                stats.strayTCPSegments += 1
-                return
-            }
-            let s = FlowState(data: FlowData(id: nextID, input: input, a: seg.source, b: seg.destination,
-                                             frame: frame, time: time, limits: limits))
-            nextID += 1
-            stats.connections += 1
-            table.set(s, seg.source, seg.destination)
-            state = s
-            if table.count > limits.maxConnections {
-                evictForLimit(now: time, protecting: FlowKey(seg.source, seg.destination))
-            }
+        if seg.payload.isEmpty && seg.missingPayload == 0 && !flags.contains(.syn) {
+            // ACKs, FINs or RSTs of a connection we never saw carry nothing to analyse.
+            stats.strayTCPSegments += 1
+            return
         }
-        guard let s = state, let d = s.data else { return }
+        let d = FlowData(id: nextID, input: input, a: seg.source, b: seg.destination, frame: frame, time: time, limits: limits)
+        let s = FlowState(data: d)
+        nextID += 1
+        stats.connections += 1
+        // Stored as (source, destination): the flow's direction 0 first.
+        table.set(s, seg.source, seg.destination)
+        if table.count > limits.maxConnections {
+            evictForLimit(now: time, protecting: FlowKey(seg.source, seg.destination))
+        }
         s.lastSeen = time.timeInterval
-        handle(seg, in: d, frame: frame, time: time)
+        handle(seg, dir: 0, in: d, frame: frame, time: time)
         if d.closedAt != nil && s.closedAt == nil {
             s.closedAt = time.timeInterval
             closing.append(s)
         }
+        countForSweep(time)
+    }
 
+    @inline(__always)
+    private func countForSweep(_ time: Timestamp) {
         segmentsSinceSweep += 1
         if segmentsSinceSweep >= 4096 || time.timeInterval - lastSweep >= 1 {
             sweep(now: time)
@@ -165,15 +189,18 @@ public final class ConnectionTracker {
 
     // MARK: - Per segment
 
-    private func handle(_ seg: TCPSegment, in d: FlowData, frame: Int, time: Timestamp) {
-        let dir = seg.source == d.endpoints[0] ? 0 : 1
+    /// `dir` is the segment's direction in the flow: 0 when it comes from `d.endpoints[0]`.
+    private func handle(_ seg: TCPSegment, dir: Int, in d: FlowData, frame: Int, time: Timestamp) {
         d.lastFrame = frame
         d.lastTime = time
         if !d.sawDirection[dir] { d.sawDirection[dir] = true }
-        if d.macs[dir] == nil, let m = seg.sourceMAC { d.macs[dir] = m }
-        if d.vlanIDs.isEmpty {
-            if let o = seg.vlanIDs.outer { d.vlanIDs.append(o) }
-            if let i = seg.vlanIDs.inner { d.vlanIDs.append(i) }
+        // The segment's own fields are asked first: most frames carry no VLAN tag, and once a direction
+        // has its MAC the flow's storage need not be read.
+        if let m = seg.sourceMAC, d.macs[dir] == nil { d.macs[dir] = m }
+        if seg.hasVLANIDs && d.vlanIDs.isEmpty {
+            let v = seg.vlanIDs
+            if let o = v.outer { d.vlanIDs.append(o) }
+            if let i = v.inner { d.vlanIDs.append(i) }
         }
         let flags = seg.flags
         if flags.contains(.syn) {
@@ -187,15 +214,16 @@ public final class ConnectionTracker {
             }
             d.entry(frame, time, dir, flags.contains(.ack) ? .synAck : .syn)
         }
-        var stats = d.dirStats[dir]
-        stats.segments += 1
-        stats.payloadBytes += seg.payload.count + seg.missingPayload
+        // In place: copying the whole DirectionStats in and out cost more than the two counters.
+        d.dirStats[dir].segments += 1
+        d.dirStats[dir].payloadBytes += seg.payload.count + seg.missingPayload
         if seg.missingPayload > 0 {
+            var stats = d.dirStats[dir]
             stats.truncatedSegments += 1
             stats.truncatedBytes += seg.missingPayload
             if stats.firstTruncatedFrame == nil { stats.firstTruncatedFrame = frame }
+            d.dirStats[dir] = stats
         }
-        d.dirStats[dir] = stats
 
         // Bulk data fast path: an in-order segment, nothing held out of order, whose bytes all fall inside
         // the body of a record the stream skips (application data) takes two counters, not the event path
@@ -364,16 +392,27 @@ public struct FinishedFlow: @unchecked Sendable {   // the tracker dropped every
 
 /// The table entry: the open connection's data, or a small tombstone once it has been reported.
 final class FlowState {
-    var data: FlowData?
+    /// The flow, held retained (one retain, given back when it is replaced or in deinit), so the
+    /// per-segment path can borrow it (`_withUnsafeGuaranteedRef`) without a retain and release.
+    private(set) var dataRef: Unmanaged<FlowData>?
+    var data: FlowData? {
+        get { dataRef?.takeUnretainedValue() }
+        set {
+            let old = dataRef
+            dataRef = newValue.map { Unmanaged.passRetained($0) }
+            old?.release()
+        }
+    }
     var lastSeen: Double
     var closedAt: Double?
     /// Live: the completed handshake was reported early, and how often it was looked at.
     var handshakeReported = false
     var handshakeChecks = 0
     init(data: FlowData) {
-        self.data = data
+        self.dataRef = Unmanaged.passRetained(data)
         self.lastSeen = data.startTime.timeInterval
     }
+    deinit { dataRef?.release() }
 }
 
 struct RawSignal { var frame: Int; var time: Timestamp; var dir: Int }

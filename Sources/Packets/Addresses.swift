@@ -22,7 +22,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
 /// A 48-bit Ethernet address packed in a UInt64 (no allocation per frame).
 public struct EthernetAddress: Sendable, Hashable, CustomStringConvertible {
     public var value: UInt64
-    public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
+    @inlinable public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
     public var bytes: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) } }
     public var isZero: Bool { value == 0 }
     /// `xx:xx:xx:xx:xx:xx`, lower case (written by `writeDescription`).

@@ -4,22 +4,33 @@
 /// Why not `[FlowKey: Value]`: building the key, hashing it through `Hasher`, the generic probe loop and
 /// the retain of the value read out of the dictionary were ~300 instructions per segment. Here a key is
 /// five machine words compared directly; the table is open-addressed (linear probing, backward-shift
-/// deletion, so no tombstones) and at most half full. The hash starts from a per-table random seed and
-/// mixes every word non-linearly, so a crafted capture cannot make its connections collide.
+/// deletion, so no tombstones) and at most half full.
+///
+/// A key is stored in the order its connection was `set` (first endpoint, second endpoint), not in a
+/// canonical order: the hash is direction-independent (each endpoint is hashed alone and the two are
+/// added), and a probe compares a slot with the key both ways round. So a lookup sorts nothing and
+/// says which way round it matched (`lookup`), which is the segment's direction in its connection.
+/// Each endpoint's hash multiplies its words, xored with per-table random seeds, at full width, and
+/// the sum is mixed again with a third seed: a crafted capture cannot make its connections collide.
+///
+/// Values are held retained in unmanaged slots, so `lookup` hands one out without a retain and release.
 ///
 /// A reference type: the table owns its slots and is meant to have a single owner. Not thread-safe.
 public final class FlowTable<Value: AnyObject> {
     @usableFromInline var keys: UnsafeMutablePointer<FlowTableKey>
-    @usableFromInline var values: UnsafeMutablePointer<Value?>
+    /// One retain per occupied slot (taken in `set`, given back on removal and in deinit); nil when empty.
+    @usableFromInline var values: UnsafeMutablePointer<Unmanaged<Value>?>
     /// Slot count minus one (the slot count is a power of two).
     @usableFromInline var mask: Int
-    @usableFromInline let seed: UInt64
+    @usableFromInline let seed0: UInt64, seed1: UInt64, seed2: UInt64
     /// Entries held.
     public private(set) var count = 0
 
     public init() {
         var g = SystemRandomNumberGenerator()
-        seed = g.next()
+        seed0 = g.next()
+        seed1 = g.next()
+        seed2 = g.next() | 1
         mask = 63
         keys = .allocate(capacity: 64)
         keys.initialize(repeating: FlowTableKey.empty, count: 64)
@@ -28,44 +39,68 @@ public final class FlowTable<Value: AnyObject> {
     }
 
     deinit {
-        values.deinitialize(count: mask + 1)
+        for i in 0...mask { values[i]?.release() }
         values.deallocate()
         keys.deallocate()
     }
 
     public var isEmpty: Bool { count == 0 }
 
+    /// One endpoint's share of the hash: `low`, and `high` with the port and family, multiplied at full width.
     @inlinable @inline(__always)
-    func home(_ k: FlowTableKey) -> Int {
-        @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
-            let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
-            return x ^ (x >> 29)
-        }
-        var h = mix(seed, k.w0)
-        h = mix(h, k.w1)
-        h = mix(h, k.w2)
-        h = mix(h, k.w3)
-        h = mix(h, k.w4)
-        return Int(truncatingIfNeeded: h) & mask
+    func endpointHash(_ high: UInt64, _ low: UInt64, _ portAndFamily: UInt64) -> UInt64 {
+        let m = (low ^ seed0).multipliedFullWidth(by: high ^ portAndFamily ^ seed1)
+        return m.high ^ m.low
     }
 
-    /// The slot holding `k`, or -1.
+    /// The home slot of the connection between the two endpoints (the same for either order).
     @inlinable @inline(__always)
-    func slot(of k: FlowTableKey) -> Int {
-        var i = home(k)
+    func home(_ xh: UInt64, _ xl: UInt64, _ xp: UInt64, _ yh: UInt64, _ yl: UInt64, _ yp: UInt64) -> Int {
+        let m = (endpointHash(xh, xl, xp) &+ endpointHash(yh, yl, yp)).multipliedFullWidth(by: seed2)
+        return Int(truncatingIfNeeded: m.high ^ m.low) & mask
+    }
+
+    @inlinable @inline(__always)
+    func home(_ x: Endpoint, _ y: Endpoint) -> Int {
+        home(x.ip.high, x.ip.low, FlowTableKey.portAndFamily(x), y.ip.high, y.ip.low, FlowTableKey.portAndFamily(y))
+    }
+
+    @inlinable @inline(__always)
+    func home(_ k: FlowTableKey) -> Int {
+        home(k.w0, k.w1, k.w4 >> 32 & 0xffff | (k.w4 & 2) << 15, k.w2, k.w3, k.w4 >> 16 & 0xffff | (k.w4 & 1) << 16)
+    }
+
+    /// The slot holding the connection between `x` and `y`, times two, plus one when it was stored as
+    /// (`y`, `x`) and not as (`x`, `y`); or -1.
+    @inlinable @inline(__always)
+    func find(_ x: Endpoint, _ y: Endpoint) -> Int {
+        let forward = FlowTableKey(x, y)
+        let reverse = forward.swapped
+        var i = home(x, y)
         while true {
             let s = keys[i]
-            if s == k { return i }
+            if s == forward { return i &<< 1 }
+            if s == reverse { return i &<< 1 | 1 }
             if s.w4 == 0 { return -1 }
             i = (i &+ 1) & mask
         }
     }
 
+    /// The value stored for the connection between `x` and `y` (either direction), unretained: it stays
+    /// valid while the table holds it (until it is replaced or removed), and `reversed` says whether the
+    /// connection was stored as (`y`, `x`), i.e. `x` is the second endpoint given to `set`.
+    @inlinable @inline(__always)
+    public func lookup(_ x: Endpoint, _ y: Endpoint) -> (value: Unmanaged<Value>, reversed: Bool)? {
+        let f = find(x, y)
+        guard f >= 0 else { return nil }
+        return (values[f &>> 1].unsafelyUnwrapped, f & 1 != 0)
+    }
+
     /// The value stored for the connection between `x` and `y` (either direction).
     @inlinable
     public func value(_ x: Endpoint, _ y: Endpoint) -> Value? {
-        let i = slot(of: FlowTableKey(x, y))
-        return i < 0 ? nil : values[i]
+        let f = find(x, y)
+        return f < 0 ? nil : values[f &>> 1]?.takeUnretainedValue()
     }
 
     @inlinable
@@ -76,18 +111,23 @@ public final class FlowTable<Value: AnyObject> {
         }
     }
 
-    /// Stores `v` for the connection between `x` and `y`, replacing what was there.
+    /// Stores `v` for the connection between `x` and `y`, replacing what was there; the connection is
+    /// then stored as (`x`, `y`), whichever way round it was before.
     public func set(_ v: Value, _ x: Endpoint, _ y: Endpoint) {
-        let k = FlowTableKey(x, y)
-        var i = home(k)
-        while true {
-            let s = keys[i]
-            if s == k { values[i] = v; return }
-            if s.w4 == 0 { break }
-            i = (i &+ 1) & mask
+        let new = Unmanaged.passRetained(v)
+        let f = find(x, y)
+        if f >= 0 {
+            let i = f >> 1
+            let old = values[i]
+            keys[i] = FlowTableKey(x, y)
+            values[i] = new
+            old?.release()
+            return
         }
-        keys[i] = k
-        values[i] = v
+        var i = home(x, y)
+        while keys[i].w4 != 0 { i = (i &+ 1) & mask }
+        keys[i] = FlowTableKey(x, y)
+        values[i] = new
         count += 1
         if count * 2 > mask + 1 { grow() }
     }
@@ -95,9 +135,10 @@ public final class FlowTable<Value: AnyObject> {
     /// Removes the entry for `key` and returns its value, if there was one.
     @discardableResult
     public func removeValue(forKey key: FlowKey) -> Value? {
-        var hole = slot(of: FlowTableKey(key.a, key.b))
-        guard hole >= 0 else { return nil }
-        let old = (values + hole).move()
+        let f = find(key.a, key.b)
+        guard f >= 0 else { return nil }
+        var hole = f >> 1
+        let old = values[hole]!.takeRetainedValue()
         count -= 1
         // Backward shift: later entries of the same probe run move up into the hole, so a lookup never
         // stops early at an empty slot in front of its key.
@@ -111,11 +152,11 @@ public final class FlowTable<Value: AnyObject> {
             let stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if stays { continue }
             keys[hole] = s
-            (values + hole).moveInitialize(from: values + j, count: 1)
+            values[hole] = values[j]
             hole = j
         }
         keys[hole] = FlowTableKey.empty
-        (values + hole).initialize(to: nil)
+        values[hole] = nil
         return old
     }
 
@@ -123,7 +164,9 @@ public final class FlowTable<Value: AnyObject> {
     public func removeAll() {
         for i in 0...mask where keys[i].w4 != 0 {
             keys[i] = FlowTableKey.empty
+            let v = values[i]
             values[i] = nil
+            v?.release()
         }
         count = 0
     }
@@ -131,7 +174,7 @@ public final class FlowTable<Value: AnyObject> {
     /// Calls `body` with each entry, in slot order. `body` must not change the table.
     public func forEach(_ body: (FlowKey, Value) throws -> Void) rethrows {
         for i in 0...mask where keys[i].w4 != 0 {
-            try body(keys[i].key, values[i]!)
+            try body(keys[i].key, values[i]!.takeUnretainedValue())
         }
     }
 
@@ -164,7 +207,7 @@ public final class FlowTable<Value: AnyObject> {
     }
 }
 
-/// A key as stored: the canonical (`FlowKey`) order of the endpoints; `w4` holds both ports, both
+/// A key as stored: the endpoints in the order the connection was `set`; `w4` holds both ports, both
 /// IPv6 bits and bit 63 (set in every stored key: a slot with `w4 == 0` is empty).
 @usableFromInline
 struct FlowTableKey: Equatable {
@@ -172,18 +215,25 @@ struct FlowTableKey: Equatable {
 
     @inlinable @inline(__always)
     init(_ x: Endpoint, _ y: Endpoint) {
-        let (a, b) = FlowTableKey.less(y, x) ? (y, x) : (x, y)
-        w0 = a.ip.high; w1 = a.ip.low; w2 = b.ip.high; w3 = b.ip.low
-        w4 = 1 << 63 | UInt64(a.port) << 32 | UInt64(b.port) << 16 | (a.ip.isV6 ? 2 : 0) | (b.ip.isV6 ? 1 : 0)
+        w0 = x.ip.high; w1 = x.ip.low; w2 = y.ip.high; w3 = y.ip.low
+        w4 = 1 << 63 | UInt64(x.port) << 32 | UInt64(y.port) << 16 | (x.ip.isV6 ? 2 : 0) | (y.ip.isV6 ? 1 : 0)
     }
 
-    /// `Endpoint.<` (IPv4 before IPv6, then address, then port), spelled out without tuples.
+    /// The same connection with its endpoints the other way round.
     @inlinable @inline(__always)
-    static func less(_ x: Endpoint, _ y: Endpoint) -> Bool {
-        if x.ip.isV6 != y.ip.isV6 { return y.ip.isV6 }
-        if x.ip.high != y.ip.high { return x.ip.high < y.ip.high }
-        if x.ip.low != y.ip.low { return x.ip.low < y.ip.low }
-        return x.port < y.port
+    var swapped: FlowTableKey {
+        FlowTableKey(w0: w2, w1: w3, w2: w0, w3: w1,
+                     w4: 1 << 63 | (w4 >> 16 & 0xffff) << 32 | (w4 >> 32 & 0xffff) << 16 | (w4 & 1) << 1 | (w4 >> 1 & 1))
+    }
+
+    /// An endpoint's port and address family as the hash takes them.
+    @inlinable @inline(__always)
+    static func portAndFamily(_ e: Endpoint) -> UInt64 { UInt64(e.port) | (e.ip.isV6 ? 1 << 16 : 0) }
+
+    /// Every word compared, without a branch per word.
+    @inlinable @inline(__always)
+    static func == (a: FlowTableKey, b: FlowTableKey) -> Bool {
+        (a.w0 ^ b.w0) | (a.w1 ^ b.w1) | (a.w2 ^ b.w2) | (a.w3 ^ b.w3) | (a.w4 ^ b.w4) == 0
     }
 
     var key: FlowKey {

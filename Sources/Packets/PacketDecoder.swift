@@ -4,9 +4,13 @@ import WireCore
 public struct TCPSegment {
     public var source: Endpoint
     public var destination: Endpoint
-    public var sourceMAC: EthernetAddress?
-    public var destinationMAC: EthernetAddress?
-    public var vlanIDs: (outer: UInt16?, inner: UInt16?)
+    /// The link-layer facts as raw words (the decoder writes them for every frame): a MAC's 48 bits with
+    /// bit 48 set when there is one, a VLAN ID with bit 16 set; 0 when absent. Read them through
+    /// `sourceMAC`, `destinationMAC` and `vlanIDs`.
+    @usableFromInline var sourceMACWord: UInt64
+    @usableFromInline var destinationMACWord: UInt64
+    @usableFromInline var outerVLANWord: UInt32
+    @usableFromInline var innerVLANWord: UInt32
     public var sequence: UInt32
     public var acknowledgement: UInt32
     public var flags: TCPFlags
@@ -21,10 +25,36 @@ public struct TCPSegment {
     @inlinable
     public init() {
         let none = Endpoint(ip: IPAddress(v4: 0), port: 0)
-        source = none; destination = none; sourceMAC = nil; destinationMAC = nil; vlanIDs = (nil, nil)
+        source = none; destination = none; sourceMACWord = 0; destinationMACWord = 0
+        outerVLANWord = 0; innerVLANWord = 0
         sequence = 0; acknowledgement = 0; flags = []; window = 0
         payload = UnsafeRawBufferPointer(start: nil, count: 0); missingPayload = 0; ipTotalLength = 0
     }
+
+    public var sourceMAC: EthernetAddress? {
+        @inlinable get { Self.mac(sourceMACWord) }
+        @inlinable set { sourceMACWord = Self.word(newValue) }
+    }
+    public var destinationMAC: EthernetAddress? {
+        @inlinable get { Self.mac(destinationMACWord) }
+        @inlinable set { destinationMACWord = Self.word(newValue) }
+    }
+    public var vlanIDs: (outer: UInt16?, inner: UInt16?) {
+        @inlinable get { (Self.vlan(outerVLANWord), Self.vlan(innerVLANWord)) }
+        @inlinable set { outerVLANWord = Self.word(newValue.outer); innerVLANWord = Self.word(newValue.inner) }
+    }
+
+    /// Whether the frame carried any VLAN tag (cheaper than asking `vlanIDs`).
+    @inlinable public var hasVLANIDs: Bool { outerVLANWord | innerVLANWord != 0 }
+
+    @inlinable @inline(__always)
+    static func mac(_ w: UInt64) -> EthernetAddress? { w & 1 << 48 != 0 ? EthernetAddress(value: w) : nil }
+    @inlinable @inline(__always)
+    static func word(_ m: EthernetAddress?) -> UInt64 { m.map { $0.value | 1 << 48 } ?? 0 }
+    @inlinable @inline(__always)
+    static func vlan(_ w: UInt32) -> UInt16? { w & 1 << 16 != 0 ? UInt16(truncatingIfNeeded: w) : nil }
+    @inlinable @inline(__always)
+    static func word(_ v: UInt16?) -> UInt32 { v.map { UInt32($0) | 1 << 16 } ?? 0 }
 }
 
 public struct TCPFlags: OptionSet, Sendable, Hashable {
@@ -76,8 +106,8 @@ public enum PacketDecoder {
     @inline(__always)
     static func byte(_ b: UnsafeRawPointer, _ o: Int) -> UInt8 { b.load(fromByteOffset: o, as: UInt8.self) }
     @inline(__always)
-    static func mac(_ b: UnsafeRawPointer, _ o: Int) -> EthernetAddress {
-        EthernetAddress(value: UInt64(u16(b, o)) << 32 | UInt64(u32(b, o + 2)))
+    static func mac(_ b: UnsafeRawPointer, _ o: Int) -> UInt64 {
+        1 << 48 | UInt64(u16(b, o)) << 32 | UInt64(u32(b, o + 2))
     }
 
     /// `originalLength` is the frame's length on the wire, to tell snaplen cuts from short packets.
@@ -105,16 +135,17 @@ public enum PacketDecoder {
             default: return .nonIP(etherType: 0)
             }
         }
-        seg.sourceMAC = nil
-        seg.destinationMAC = nil
-        seg.vlanIDs = (nil, nil)
+        seg.sourceMACWord = 0
+        seg.destinationMACWord = 0
+        seg.outerVLANWord = 0
+        seg.innerVLANWord = 0
         var offset = 0
         var etherType: UInt16 = 0
         switch linkType {
         case dltEthernet:
             guard n >= 14 else { return .malformed(.malformedLinkLayer, "Ethernet frame shorter than 14 bytes") }
-            seg.destinationMAC = mac(b, 0)
-            seg.sourceMAC = mac(b, 6)
+            seg.destinationMACWord = mac(b, 0)
+            seg.sourceMACWord = mac(b, 6)
             etherType = u16(b, 12)
             offset = 14
             // 802.1Q (0x8100), 802.1ad (0x88a8) and the old QinQ 0x9100/0x9200 tags, up to 4 deep.
@@ -124,7 +155,7 @@ public enum PacketDecoder {
                     return .malformed(.malformedLinkLayer, "VLAN tag cut short or nested too deep")
                 }
                 let vid = u16(b, offset) & 0x0fff
-                if seg.vlanIDs.outer == nil { seg.vlanIDs.outer = vid } else if seg.vlanIDs.inner == nil { seg.vlanIDs.inner = vid }
+                if seg.outerVLANWord == 0 { seg.outerVLANWord = 1 << 16 | UInt32(vid) } else if seg.innerVLANWord == 0 { seg.innerVLANWord = 1 << 16 | UInt32(vid) }
                 etherType = u16(b, offset + 2)
                 offset += 4
                 depth += 1
@@ -132,12 +163,12 @@ public enum PacketDecoder {
         case dltLinuxSLL:
             guard n >= 16 else { return .malformed(.malformedLinkLayer, "Linux SLL header shorter than 16 bytes") }
             etherType = u16(b, 14)
-            if u16(b, 2) == 1 /* ARPHRD_ETHER */ && u16(b, 4) == 6 { seg.sourceMAC = mac(b, 6) }
+            if u16(b, 2) == 1 /* ARPHRD_ETHER */ && u16(b, 4) == 6 { seg.sourceMACWord = mac(b, 6) }
             offset = 16
         case dltLinuxSLL2:
             guard n >= 20 else { return .malformed(.malformedLinkLayer, "Linux SLL2 header shorter than 20 bytes") }
             etherType = u16(b, 0)
-            if u16(b, 8) == 1 && byte(b, 11) == 6 { seg.sourceMAC = mac(b, 12) }
+            if u16(b, 8) == 1 && byte(b, 11) == 6 { seg.sourceMACWord = mac(b, 12) }
             offset = 20
         case dltNull, dltLoop:
             guard n >= 4 else { return .malformed(.malformedLinkLayer, "loopback header shorter than 4 bytes") }

@@ -26,7 +26,7 @@ public enum StreamEvent {
 /// (buffered, bounded), retransmissions and overlaps (first copy wins, like most stacks), gaps
 /// declared when the hole can no longer be filled. In-order data goes straight through without copy.
 public struct TCPReassembler: Sendable {
-    struct Pending: Sendable {
+    @usableFromInline struct Pending: Sendable {
         var sequence: UInt32
         var bytes: [UInt8]
         var frame: Int
@@ -44,7 +44,7 @@ public struct TCPReassembler: Sendable {
     public private(set) var retransmittedSegments = 0
     public private(set) var outOfOrderSegments = 0
     public private(set) var limitHits = 0
-    var pending: [Pending] = []
+    @usableFromInline var pending: [Pending] = []
     var pendingBytes = 0
     /// When the peer first acknowledged past the current hole (see `peerAcknowledged`).
     var holeAcknowledged: (frame: Int, time: Timestamp)?
@@ -52,7 +52,7 @@ public struct TCPReassembler: Sendable {
 
     public init(limits: ReassemblyLimits = .default) { self.limits = limits }
 
-    public var hasBufferedData: Bool { !pending.isEmpty }
+    @inlinable public var hasBufferedData: Bool { !pending.isEmpty }
 
     @inline(__always)
     public static func distance(_ from: UInt32, _ to: UInt32) -> Int { Int(Int32(bitPattern: to &- from)) }
@@ -191,7 +191,7 @@ extension TCPReassembler {
 extension TCPReassembler {
     /// The next in-order segment starts at `sequence` and nothing is held out of order: its bytes
     /// may be taken by `advanceInOrder` without the event path (the tracker's bulk-data fast path).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isNextInOrder(_ sequence: UInt32) -> Bool {
         pending.isEmpty && nextSequence == sequence
     }

@@ -23,6 +23,49 @@ struct FlowTableTests {
         #expect(t.count == 1 && t.value(c, s)?.n == 8, "the same connection is replaced, not added")
     }
 
+    @Test func lookupSaysWhichWayRoundTheConnectionWasStored() throws {
+        let t = FlowTable<Box>()
+        let c = Self.endpoint(1), s = Self.endpoint(2)
+        t.set(Box(1), c, s)
+        let fwd = try #require(t.lookup(c, s))
+        let rev = try #require(t.lookup(s, c))
+        #expect(!fwd.reversed && rev.reversed)
+        #expect(fwd.value.takeUnretainedValue().n == 1 && rev.value.takeUnretainedValue().n == 1)
+        // Replacing from the other side stores the connection the new way round.
+        t.set(Box(2), s, c)
+        #expect(t.lookup(s, c)?.reversed == false && t.lookup(c, s)?.reversed == true)
+        #expect(t.count == 1)
+        // An endpoint talking to itself matches forwards.
+        t.set(Box(3), c, c)
+        #expect(t.lookup(c, c)?.reversed == false && t.lookup(c, c)?.value.takeUnretainedValue().n == 3)
+        #expect(t.lookup(Self.endpoint(3), c) == nil)
+    }
+
+    @Test func replacedAndRemovedValuesAreReleasedAndTheRestKept() {
+        let t = FlowTable<Box>()
+        weak var first: Box?
+        weak var second: Box?
+        do {
+            let a = Box(1), b = Box(2)
+            first = a; second = b
+            t.set(a, Self.endpoint(1), Self.endpoint(2))
+            t.set(b, Self.endpoint(3), Self.endpoint(4))
+        }
+        t.set(Box(5), Self.endpoint(2), Self.endpoint(1))
+        #expect(first == nil, "the replaced value was released")
+        #expect(second?.n == 2)
+        let removed = t.removeValue(forKey: FlowKey(Self.endpoint(4), Self.endpoint(3)))
+        #expect(removed?.n == 2)
+        #expect(second != nil, "a removed value is handed back, still alive")
+        _ = consume removed
+        #expect(second == nil)
+        var table: FlowTable<Box>? = FlowTable<Box>()
+        weak var last: Box?
+        do { let b = Box(9); last = b; table?.set(b, Self.endpoint(5), Self.endpoint(6)) }
+        table = nil
+        #expect(last == nil, "deinit releases what the table held")
+    }
+
     @Test func ipv4AndIPv6WithTheSameWordsAreDifferentConnections() {
         let t = FlowTable<Box>()
         let a4 = Endpoint(ip: IPAddress(v4: 5), port: 1), b4 = Endpoint(ip: IPAddress(v4: 6), port: 2)

@@ -54,6 +54,29 @@ struct PacketDecoderTests {
         #expect(qinq.vlanIDs.outer == 100 && qinq.vlanIDs.inner == 77)
     }
 
+    @Test func linkLayerFieldsKeepEveryValueAndTheirAbsence() throws {
+        var seg = TCPSegment()
+        #expect(seg.sourceMAC == nil && seg.destinationMAC == nil && seg.vlanIDs.outer == nil && seg.vlanIDs.inner == nil)
+        #expect(!seg.hasVLANIDs)
+        seg.sourceMAC = EthernetAddress(value: 0)
+        seg.destinationMAC = EthernetAddress(value: 0xffff_ffff_ffff)
+        seg.vlanIDs = (outer: 0, inner: 0xffff)
+        #expect(seg.sourceMAC == EthernetAddress(value: 0) && seg.destinationMAC?.value == 0xffff_ffff_ffff)
+        #expect(seg.vlanIDs.outer == 0 && seg.vlanIDs.inner == 0xffff && seg.hasVLANIDs)
+        seg.vlanIDs.outer = nil
+        #expect(seg.vlanIDs.outer == nil && seg.vlanIDs.inner == 0xffff)
+        seg.sourceMAC = nil
+        #expect(seg.sourceMAC == nil)
+        // A frame decoded into a reused segment leaves nothing of the previous frame behind.
+        let tagged = Self.macs + [0x88, 0xa8, 0x00, 100, 0x81, 0x00, 0x00, 77, 0x08, 0x00] + Self.ipv4(Self.tcp)
+        let raw = Self.ipv4(Self.tcp)
+        var reused = TCPSegment()
+        tagged.withUnsafeBytes { #expect(PacketDecoder.decode(linkType: 1, bytes: $0, originalLength: tagged.count, into: &reused) == nil) }
+        #expect(reused.vlanIDs.outer == 100 && reused.vlanIDs.inner == 77 && reused.destinationMAC?.description == "00:50:56:a1:00:05")
+        raw.withUnsafeBytes { #expect(PacketDecoder.decode(linkType: 228, bytes: $0, originalLength: raw.count, into: &reused) == nil) }
+        #expect(reused.sourceMAC == nil && reused.destinationMAC == nil && !reused.hasVLANIDs)
+    }
+
     @Test func ipv4OptionsAndIPv6ExtensionHeaders() throws {
         let opt = try #require(decodeTCP(1, Self.macs + [0x08, 0x00] + Self.ipv4(Self.tcp, options: [1, 1, 1, 0])))
         #expect(opt.payload.count == 2)
