@@ -91,6 +91,9 @@ public enum PacketDecoder {
     public static let dltIPv4: Int32 = 228, dltIPv6: Int32 = 229, dltLinuxSLL2: Int32 = 276
 
     // Big-endian loads at `o` from `b`; callers have checked that `o + size` is within the frame.
+    // Offsets and lengths on the TCP path are sums of a frame offset and header fields of at most 16
+    // bits, far from Int's limits, so they are added with wrapping operators: no overflow check (and
+    // no trap path) per field; an absurd caller-supplied `originalLength` wraps instead of trapping.
     @inline(__always)
     static func u16(_ b: UnsafeRawPointer, _ o: Int) -> UInt16 {
         UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
@@ -107,7 +110,7 @@ public enum PacketDecoder {
     static func byte(_ b: UnsafeRawPointer, _ o: Int) -> UInt8 { b.load(fromByteOffset: o, as: UInt8.self) }
     @inline(__always)
     static func mac(_ b: UnsafeRawPointer, _ o: Int) -> UInt64 {
-        1 << 48 | UInt64(u16(b, o)) << 32 | UInt64(u32(b, o + 2))
+        1 << 48 | UInt64(u16(b, o)) << 32 | UInt64(u32(b, o &+ 2))
     }
 
     /// `originalLength` is the frame's length on the wire, to tell snaplen cuts from short packets.
@@ -151,13 +154,13 @@ public enum PacketDecoder {
             // 802.1Q (0x8100), 802.1ad (0x88a8) and the old QinQ 0x9100/0x9200 tags, up to 4 deep.
             var depth = 0
             while etherType == 0x8100 || etherType == 0x88a8 || etherType == 0x9100 || etherType == 0x9200 {
-                guard depth < 4, n >= offset + 4 else {
+                guard depth < 4, n >= offset &+ 4 else {
                     return .malformed(.malformedLinkLayer, "VLAN tag cut short or nested too deep")
                 }
                 let vid = u16(b, offset) & 0x0fff
                 if seg.outerVLANWord == 0 { seg.outerVLANWord = 1 << 16 | UInt32(vid) } else if seg.innerVLANWord == 0 { seg.innerVLANWord = 1 << 16 | UInt32(vid) }
-                etherType = u16(b, offset + 2)
-                offset += 4
+                etherType = u16(b, offset &+ 2)
+                offset &+= 4
                 depth += 1
             }
         case dltLinuxSLL:
@@ -188,9 +191,9 @@ public enum PacketDecoder {
         let wireLinkHeader = offset
         switch etherType {
         case 0x0800:
-            return decodeIPv4(p, b, at: offset, originalLength: originalLength - wireLinkHeader, into: &seg)
+            return decodeIPv4(p, b, at: offset, originalLength: originalLength &- wireLinkHeader, into: &seg)
         case 0x86dd:
-            return decodeIPv6(p, b, at: offset, originalLength: originalLength - wireLinkHeader, into: &seg)
+            return decodeIPv6(p, b, at: offset, originalLength: originalLength &- wireLinkHeader, into: &seg)
         default:
             return .nonIP(etherType: etherType)
         }
@@ -200,25 +203,25 @@ public enum PacketDecoder {
     static func decodeIPv4(_ p: UnsafeRawBufferPointer, _ b: UnsafeRawPointer, at o: Int, originalLength: Int,
                            into seg: inout TCPSegment) -> NonTCPFrame? {
         let n = p.count
-        guard n >= o + 20 else { return .malformed(.malformedIP, "IPv4 header cut short") }
+        guard n >= o &+ 20 else { return .malformed(.malformedIP, "IPv4 header cut short") }
         let vihl = byte(b, o)
         guard vihl >> 4 == 4 else { return .malformed(.malformedIP, "IP version \(vihl >> 4) in an IPv4 packet") }
         let ihl = Int(vihl & 0x0f) &* 4
         guard ihl >= 20 else { return .malformed(.malformedIP, "IPv4 header length \(ihl) below 20") }
-        guard n >= o + ihl else { return .malformed(.malformedIP, "IPv4 options cut short") }
-        let total = Int(u16(b, o + 2))
-        let fragField = u16(b, o + 6)
-        let proto = byte(b, o + 9)
-        let s = IPAddress(v4: u32(b, o + 12))
-        let d = IPAddress(v4: u32(b, o + 16))
+        guard n >= o &+ ihl else { return .malformed(.malformedIP, "IPv4 options cut short") }
+        let total = Int(u16(b, o &+ 2))
+        let fragField = u16(b, o &+ 6)
+        let proto = byte(b, o &+ 9)
+        let s = IPAddress(v4: u32(b, o &+ 12))
+        let d = IPAddress(v4: u32(b, o &+ 16))
         // More-fragments set or a non-zero offset: a fragment, handed on whole for IPv4FragmentTable.
         if fragField & 0x3fff != 0 {
             return .ipFragment(source: s, destination: d, protocolNumber: proto,
                                packet: UnsafeRawBufferPointer(rebasing: p[o...]))
         }
         // Total length 0 happens with TCP segmentation offload on the capturing host: trust the frame.
-        let ipEnd = total >= ihl ? o + total : o + max(originalLength, n)
-        return decodeTransport(p, b, proto: proto, at: o + ihl, ipEnd: ipEnd, s, d, ipTotal: total, into: &seg)
+        let ipEnd = total >= ihl ? o &+ total : o &+ max(originalLength, n)
+        return decodeTransport(p, b, proto: proto, at: o &+ ihl, ipEnd: ipEnd, s, d, ipTotal: total, into: &seg)
     }
 
     static func decodeIPv6(_ p: UnsafeRawBufferPointer, _ b: UnsafeRawPointer, at o: Int, originalLength: Int,
@@ -265,24 +268,24 @@ public enum PacketDecoder {
         let n = p.count
         switch proto {
         case 6:
-            guard n >= o + 20 else {
+            guard n >= o &+ 20 else {
                 return .malformed(.malformedTCP, "TCP header cut short (\(max(0, n - o)) of 20 bytes captured)")
             }
-            let dataOffset = Int(byte(b, o + 12) >> 4) &* 4
+            let dataOffset = Int(byte(b, o &+ 12) >> 4) &* 4
             guard dataOffset >= 20 else { return .malformed(.malformedTCP, "TCP data offset \(dataOffset) below 20") }
-            guard ipEnd >= o + dataOffset else { return .malformed(.malformedTCP, "TCP header longer than its IP packet") }
-            let payloadStart = o + dataOffset
+            guard ipEnd >= o &+ dataOffset else { return .malformed(.malformedTCP, "TCP header longer than its IP packet") }
+            let payloadStart = o &+ dataOffset
             // Ethernet pads short frames to 60 bytes: the IP length, not the frame, says where data ends.
             let capturedEnd = min(n, ipEnd)
             // payloadStart <= ipEnd and o + 20 <= n: the payload starts inside the frame or at its end.
-            seg.payload = UnsafeRawBufferPointer(start: b + min(payloadStart, n), count: max(0, capturedEnd - payloadStart))
-            seg.missingPayload = max(0, ipEnd - max(capturedEnd, payloadStart))
+            seg.payload = UnsafeRawBufferPointer(start: b + min(payloadStart, n), count: max(0, capturedEnd &- payloadStart))
+            seg.missingPayload = max(0, ipEnd &- max(capturedEnd, payloadStart))
             seg.source = Endpoint(ip: s, port: u16(b, o))
-            seg.destination = Endpoint(ip: d, port: u16(b, o + 2))
-            seg.sequence = u32(b, o + 4)
-            seg.acknowledgement = u32(b, o + 8)
-            seg.flags = TCPFlags(rawValue: byte(b, o + 13) & 0x3f)
-            seg.window = u16(b, o + 14)
+            seg.destination = Endpoint(ip: d, port: u16(b, o &+ 2))
+            seg.sequence = u32(b, o &+ 4)
+            seg.acknowledgement = u32(b, o &+ 8)
+            seg.flags = TCPFlags(rawValue: byte(b, o &+ 13) & 0x3f)
+            seg.window = u16(b, o &+ 14)
             seg.ipTotalLength = ipTotal
             return nil
         case 17:
