@@ -150,6 +150,8 @@ final class FlowData {
             }
             return
         }
+        // A handshake's transcript is 10-20 lines: one allocation up front, not five as the array doubles.
+        if entries.capacity == 0 { entries.reserveCapacity(16) }
         entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event, decrypted: applyingDecrypted))
     }
 
@@ -201,6 +203,7 @@ final class FlowData {
             sawTLS = true
             openedRecordLength[dir] = length
             if serverHello != nil && records.count < limits.maxRecordSizes {
+                if records.capacity == 0 { records.reserveCapacity(16) }
                 records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
             }
         case .applicationData(let length):
@@ -209,6 +212,7 @@ final class FlowData {
             appDataBytes[dir] += length
             if firstAppData[dir] == nil { firstAppData[dir] = loc(length) }
             if serverHello != nil && records.count < limits.maxRecordSizes {
+                if records.capacity == 0 { records.reserveCapacity(16) }
                 records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
             }
             // Runs of application data from one side are one transcript line.

@@ -244,7 +244,7 @@ extension TLSRecordStream {
     }
 
     /// Protected records are held for secrets a live key log has not written yet.
-    public var isAwaitingKeys: Bool { awaitingKeys != nil }
+    public var isAwaitingKeys: Bool { hasAwaitingKeys }
 
     /// Looks the secrets up again; when they are there now, the held records are opened in order
     /// (their events carry their own frames, so they may follow events of later frames).
@@ -321,7 +321,7 @@ extension TLSRecordStream {
     /// A gap broke record framing: how many records were lost is unknown, so are the nonces.
     /// After this side's Finished the handshake was already read: that is not a failure.
     mutating func decryptionBrokenByGap(bytes: Int, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
-        if awaitingKeys != nil { settleAwaitingKeys(events: &events) }
+        if hasAwaitingKeys { settleAwaitingKeys(events: &events) }
         guard decryptor != nil else { return }
         stopDecryption(applicationRecordsLeft >= 0 ? .done : .failed)
         events.append(TLSEvent(.anomaly(Anomaly(.decryptionInterrupted, frame: frame,

@@ -43,13 +43,17 @@ public struct TLSRecordStream: Sendable {
     // TLS 1.3 with a key log (RecordDecryption.swift). Without one these stay nil/.off and
     // application_data bodies are skipped by count as always.
     var pendingKeys: PendingKeys?
-    var decryptor: (any RecordDecryptor)?
+    var decryptor: (any RecordDecryptor)? { didSet { hasDecryptor = decryptor != nil } }
+    /// `decryptor != nil` and `awaitingKeys != nil`, asked per record: comparing the optionals with nil
+    /// copied them (an existential, a struct of arrays) each time, ~150 instructions per record.
+    private(set) var hasDecryptor = false
+    private(set) var hasAwaitingKeys = false
     /// Records still opened after this side's Finished; -1 during the handshake.
     var applicationRecordsLeft = -1
     public internal(set) var decryption = DecryptionStatus.off
     public internal(set) var decryptedRecords = 0
     /// Live key log: the secrets were not written yet; protected records are held (bounded) until they are.
-    var awaitingKeys: AwaitingKeys?
+    var awaitingKeys: AwaitingKeys? { didSet { hasAwaitingKeys = awaitingKeys != nil } }
     /// Held records were opened late: their events came after events of later frames.
     public internal(set) var replayedHeldRecords = false
 
@@ -166,7 +170,7 @@ public struct TLSRecordStream: Sendable {
     /// The direction ended (connection closed or capture over): report what is still held.
     public mutating func finish(frame: Int, time: Timestamp, into events: inout [TLSEvent]) {
         flushPreview(frame: frame, time: time, events: &events)
-        if awaitingKeys != nil { settleAwaitingKeys(events: &events) }
+        if hasAwaitingKeys { settleAwaitingKeys(events: &events) }
     }
 
     mutating func flushPreview(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
@@ -215,7 +219,7 @@ public struct TLSRecordStream: Sendable {
             collecting = false
             mode = .resync
             resyncSkipped = 0
-            if decryptor != nil || awaitingKeys != nil { decryptionBrokenByGap(bytes: bytes, frame: frame, time: time, events: &events) }
+            if hasDecryptor || hasAwaitingKeys { decryptionBrokenByGap(bytes: bytes, frame: frame, time: time, events: &events) }
         }
     }
 
@@ -259,14 +263,14 @@ public struct TLSRecordStream: Sendable {
                 case 22: collecting = !encryptedHandshake
                 case 21: collecting = recordLength == 2
                 case 20: collecting = recordLength >= 1 && recordLength <= 16
-                case 23: collecting = decryptor != nil || awaitingKeys != nil
+                case 23: collecting = hasDecryptor || hasAwaitingKeys
                 default: collecting = false
                 }
                 if collecting { recordBody.removeAll(keepingCapacity: true) }
                 if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events); continue }
             }
             let take = min(recordRemaining, data.count)
-            if collecting { recordBody.append(contentsOf: data[0..<take]) }
+            if collecting { recordBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[0..<take])) }
             recordRemaining -= take
             data = UnsafeRawBufferPointer(rebasing: data[take...])
             if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
@@ -299,7 +303,7 @@ public struct TLSRecordStream: Sendable {
                 events.append(TLSEvent(.encryptedHandshake(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
             }
         case 23:
-            if collecting && (decryptor != nil || awaitingKeys != nil) {
+            if collecting && (hasDecryptor || hasAwaitingKeys) {
                 protectedRecord(first: first, frame: frame, time: time, events: &events)
             } else {
                 events.append(TLSEvent(.applicationData(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
@@ -371,7 +375,7 @@ public struct TLSRecordStream: Sendable {
         if headerCount < 2 { return data }
         let length = Int(header[0] & 0x7f) << 8 | Int(header[1])
         let take = min(length - recordBody.count, data.count)
-        recordBody.append(contentsOf: data[0..<take])
+        recordBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[0..<take]))
         data = UnsafeRawBufferPointer(rebasing: data[take...])
         if recordBody.count < length { return data }
         inRecord = false
