@@ -80,6 +80,14 @@ int tlsdiag_mapguard_tripped(int slot) {
     return atomic_load_explicit(&slots[slot].tripped, memory_order_relaxed);
 }
 
+const volatile int *tlsdiag_mapguard_flag(int slot) {
+    static const volatile int never = 0;
+    if (slot < 0 || slot >= SLOTS) return &never;
+    // atomic_int has int's size and alignment here; the handler's atomic store is seen by a plain
+    // volatile read on the same thread (the fault happens inside the reader's own access).
+    return (const volatile int *)&slots[slot].tripped;
+}
+
 void tlsdiag_mapguard_release(int slot) {
     if (slot < 0 || slot >= SLOTS) return;
     tlsdiag_mapguard_set(slot, NULL, 0);

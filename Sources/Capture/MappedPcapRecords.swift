@@ -37,6 +37,7 @@ final class MappedPcapRecords {
     private let windowBytes: Int
     private let pageSize: Int
     private let guardSlot: Int32
+    private let tripped: UnsafePointer<Int32>
     private var window: UnsafeMutableRawPointer?
     private var windowStart = 0
     private var windowLength = 0
@@ -71,6 +72,7 @@ final class MappedPcapRecords {
         let least = Self.recordHeaderBytes + snapshot + 2 * pageSize
         self.windowBytes = (max(windowBytes, least) + pageSize - 1) / pageSize * pageSize
         self.guardSlot = slot
+        self.tripped = UnsafePointer(tlsdiag_mapguard_flag(slot))
         self.offset = Self.fileHeaderBytes
     }
 
@@ -119,7 +121,7 @@ final class MappedPcapRecords {
             // Touch the record's last byte before handing it out: if the file shrank below it, the
             // guard maps zeros there and says so, and the record is not delivered.
             tlsdiag_touch(p + (total - 1))
-            guard tlsdiag_mapguard_tripped(guardSlot) == 0 else { return nil }
+            guard tlsdiag_mapguard_flag_set(tripped) == 0 else { return nil }
             // libpcap reads the seconds and sub-second fields as signed 32-bit values and scales
             // microseconds up in its 64-bit field; the reader then keeps the low 32 bits.
             let seconds = Int64(Int32(bitPattern: p.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))

@@ -278,7 +278,7 @@ public final class ConnectionTracker {
             // empty array still costs a call per segment.
             if !events.isEmpty { events.removeAll(keepingCapacity: true) }
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
-            for e in events { d.apply(e, dir: dir) }
+            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
             // Only a key log puts a stream in wait for keys; without one the check is skipped per segment.
             if hasKeySource { d.retryAwaitingKeys(dir: 1 - dir) }
         case .gap(let bytes, let frame, let time):
@@ -287,7 +287,7 @@ public final class ConnectionTracker {
             d.entry(frame, time, dir, .gap(bytes: bytes))
             events.removeAll(keepingCapacity: true)
             d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
-            for e in events { d.apply(e, dir: dir) }
+            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
         }
     }
 
@@ -298,7 +298,7 @@ public final class ConnectionTracker {
             d.reassembler[dir].finish(frame: d.lastFrame, time: d.lastTime) { ev in self.deliver(ev, to: d, dir: dir) }
             events.removeAll(keepingCapacity: true)
             d.streams[dir].finish(frame: d.lastFrame, time: d.lastTime, into: &events)
-            for e in events { d.apply(e, dir: dir) }
+            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
         }
         // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
         if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }

@@ -159,7 +159,9 @@ final class FlowData {
     var serverDir: Int { 1 - (clientDir ?? 0) }
 
     func apply(_ e: TLSEvent, dir: Int) {
-        let loc = { (v: Int) in Located(v, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
+        // Captures the event's position, not the event (capturing `e` copied the whole event per call).
+        let frame = e.frame, firstFrame = e.firstFrame, time = e.time
+        func loc(_ v: Int) -> Located<Int> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
         applyingDecrypted = e.decrypted
         defer { applyingDecrypted = false }
         switch e.kind {

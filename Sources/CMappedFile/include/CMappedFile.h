@@ -19,6 +19,10 @@ void tlsdiag_mapguard_set(int slot, const void *base, size_t length);
 int tlsdiag_mapguard_tripped(int slot);
 /// Gives the slot back.
 void tlsdiag_mapguard_release(int slot);
+/// Where the slot's tripped flag lives, so a reader can ask per record without a call
+/// (`tlsdiag_mapguard_flag_set`).
+const volatile int *tlsdiag_mapguard_flag(int slot);
+static inline int tlsdiag_mapguard_flag_set(const volatile int *flag) { return *flag; }
 
 /// Reads one byte so that the compiler cannot drop the read: a fault, if the file shrank, happens here.
 static inline void tlsdiag_touch(const void *p) { (void)*(const volatile unsigned char *)p; }
