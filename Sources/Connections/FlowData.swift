@@ -150,8 +150,9 @@ final class FlowData {
             }
             return
         }
-        // A handshake's transcript is 10-20 lines: one allocation up front, not five as the array doubles.
-        if entries.capacity == 0 { entries.reserveCapacity(16) }
+        // A handshake's transcript is 10-20 lines: past the hello, room for 16 at once rather than doubling.
+        // Not earlier: a SYN flood's 50,000 one-line flows would each hold room for 16 (+50 MB measured).
+        if entries.count == 4 { entries.reserveCapacity(16) }
         entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event, decrypted: applyingDecrypted))
     }
 
