@@ -271,12 +271,20 @@ public final class ConnectionTracker {
         }
     }
 
+    /// Empties the event list, keeping its room. Popping the one to three events a record leaves is
+    /// cheaper than `removeAll(keepingCapacity:)`, which goes through the generic `replaceSubrange`
+    /// (~300 instructions per call on the 1 GB bench).
+    @inline(__always)
+    private func clearEvents() {
+        while !events.isEmpty { events.removeLast() }
+    }
+
     private func deliver(_ ev: StreamEvent, to d: FlowData, dir: Int) {
         switch ev {
         case .data(let bytes, let frame, let time):
             // Most segments produce no event (bytes inside a record being skipped): emptying an already
             // empty array still costs a call per segment.
-            if !events.isEmpty { events.removeAll(keepingCapacity: true) }
+            clearEvents()
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
             for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
             // Only a key log puts a stream in wait for keys; without one the check is skipped per segment.
@@ -285,7 +293,7 @@ public final class ConnectionTracker {
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
             if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }
             d.entry(frame, time, dir, .gap(bytes: bytes))
-            events.removeAll(keepingCapacity: true)
+            clearEvents()
             d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
             for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
         }
@@ -296,7 +304,7 @@ public final class ConnectionTracker {
     private func finalize(_ d: FlowData, reason: String) {
         for dir in 0..<2 {
             d.reassembler[dir].finish(frame: d.lastFrame, time: d.lastTime) { ev in self.deliver(ev, to: d, dir: dir) }
-            events.removeAll(keepingCapacity: true)
+            clearEvents()
             d.streams[dir].finish(frame: d.lastFrame, time: d.lastTime, into: &events)
             for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
         }
