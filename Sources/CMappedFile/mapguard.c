@@ -75,11 +75,6 @@ void tlsdiag_mapguard_set(int slot, const void *base, size_t length) {
     atomic_store(&slots[slot].base, (uintptr_t)base);
 }
 
-int tlsdiag_mapguard_tripped(int slot) {
-    if (slot < 0 || slot >= SLOTS) return 0;
-    return atomic_load_explicit(&slots[slot].tripped, memory_order_relaxed);
-}
-
 const volatile int *tlsdiag_mapguard_flag(int slot) {
     static const volatile int never = 0;
     if (slot < 0 || slot >= SLOTS) return &never;

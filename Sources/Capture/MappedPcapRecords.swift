@@ -87,7 +87,7 @@ final class MappedPcapRecords {
     /// the window's last page reads zeros without a fault, and an all-zero record header (captured
     /// length 0) is left to libpcap, so asking after each `nil` from `next` also compares the size.
     var fileShrank: Bool {
-        if tlsdiag_mapguard_tripped(guardSlot) != 0 { return true }
+        if tlsdiag_mapguard_flag_set(tripped) != 0 { return true }
         var st = stat()
         return fstat(fd, &st) == 0 && Int(st.st_size) < min(offset, fileSize)
     }

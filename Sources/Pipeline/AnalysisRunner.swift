@@ -224,17 +224,17 @@ final class RenderStage: @unchecked Sendable {
     /// the same whichever thread makes them.
     private func flush() {
         guard let queue, !batch.isEmpty, let analysis = batchAnalysis else { return }
-        var work = UncheckedBatch(flows: batch, summaries: [], analysis: analysis)
+        let flows = batch
         batch.removeAll(keepingCapacity: true)
+        let work: UncheckedBatch
         if slots.wait(timeout: .now()) == .timedOut {
-            work.summaries = work.flows.map { $0.summarize() }
-            work.flows = []
+            work = UncheckedBatch(flows: [], summaries: flows.map { $0.summarize() }, analysis: analysis)
             batchesSummarisedByReader += 1
             slots.wait()
+        } else {
+            work = UncheckedBatch(flows: flows, summaries: [], analysis: analysis)
         }
-        let handed = work
         queue.async { [self] in
-            let work = handed
             for flow in work.flows { handle(flow, work.analysis) }
             for summary in work.summaries { handle(summary: summary, work.analysis) }
             slots.signal()
@@ -254,8 +254,8 @@ final class RenderStage: @unchecked Sendable {
 /// the flows, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
 private struct UncheckedBatch: @unchecked Sendable {
     /// Either the flows, or (summarised by the calling thread) their summaries, in order.
-    var flows: [FinishedFlow]
-    var summaries: [Connection]
+    let flows: [FinishedFlow]
+    let summaries: [Connection]
     let analysis: CaptureAnalysis
 }
 

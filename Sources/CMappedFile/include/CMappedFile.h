@@ -15,12 +15,10 @@
 int tlsdiag_mapguard_claim(void);
 /// Registers the window [base, base + length) for the slot; base NULL clears it.
 void tlsdiag_mapguard_set(int slot, const void *base, size_t length);
-/// Whether a fault hit the slot's window since it was claimed.
-int tlsdiag_mapguard_tripped(int slot);
 /// Gives the slot back.
 void tlsdiag_mapguard_release(int slot);
-/// Where the slot's tripped flag lives, so a reader can ask per record without a call
-/// (`tlsdiag_mapguard_flag_set`).
+/// Where the slot's tripped flag lives (set when a fault hit the slot's window since it was
+/// claimed), so a reader can ask per record without a call (`tlsdiag_mapguard_flag_set`).
 const volatile int *tlsdiag_mapguard_flag(int slot);
 static inline int tlsdiag_mapguard_flag_set(const volatile int *flag) { return *flag; }
 

@@ -33,11 +33,9 @@ public struct TrustConfiguration: Sendable {
 public final class CertificateAnalyzer {
     public let trust: TrustConfiguration
     let cache: CertificateCache
-    /// Verdicts by chain (its number among `chains`), store, purpose and hour: most connections repeat a
-    /// chain, and building a text key of fingerprints per connection cost more than the lookup.
+    /// Verdicts by chain, store, purpose and hour: most connections repeat a chain, and building a text
+    /// key of fingerprints per connection cost more than the lookup.
     private var verdicts: [VerdictKey: ChainVerdict] = [:]
-    /// Verdicts of chains not numbered (past `chains`' limit), by a text key of their fingerprints.
-    private var verdictsByText: [String: ChainVerdict] = [:]
     private var hostnames: [HostnameKey: Bool] = [:]
     /// Chains already seen in this input, by their exact bytes: a repeated chain (20,000 connections to a
     /// few servers) costs one hash of a sample of its bytes and one compare, instead of a cache lookup
@@ -55,7 +53,9 @@ public final class CertificateAnalyzer {
     }
 
     private struct VerdictKey: Hashable {
-        var chain: Int
+        /// A chain kept in `chains` by its number; one past that table's limit by its fingerprints.
+        enum Chain: Hashable { case number(Int), fingerprints(String) }
+        var chain: Chain
         var store: String
         var purpose: ChainPurpose
         var hour: Int64
@@ -116,23 +116,14 @@ public final class CertificateAnalyzer {
     private func report(_ ders: [[UInt8]], sender: Side, frame: Int, store: TrustStore?, purpose: ChainPurpose,
                         at: Timestamp) -> ChainReport {
         let known = knownChain(ders)
+        let key = VerdictKey(chain: known.number.map { .number($0) } ?? .fingerprints(known.key),
+                             store: store?.label ?? "-", purpose: purpose, hour: at.seconds / 3600)
         let verdict: ChainVerdict
-        if let number = known.number {
-            let key = VerdictKey(chain: number, store: store?.label ?? "-", purpose: purpose, hour: at.seconds / 3600)
-            if let v = verdicts[key] {
-                verdict = v
-            } else {
-                verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
-                if verdicts.count < 10_000 { verdicts[key] = verdict }
-            }
+        if let v = verdicts[key] {
+            verdict = v
         } else {
-            let key = known.key + "|" + (store?.label ?? "-") + "|" + purpose.rawValue + "|" + String(at.seconds / 3600)
-            if let v = verdictsByText[key] {
-                verdict = v
-            } else {
-                verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
-                if verdictsByText.count < 10_000 { verdictsByText[key] = verdict }
-            }
+            verdict = ChainVerifier.verify(chain: ders, store: store, at: at, purpose: purpose, cache: cache)
+            if verdicts.count < 10_000 { verdicts[key] = verdict }
         }
         return ChainReport(sender: sender, frame: frame, certificates: known.sent, verdict: verdict, judgedAt: at,
                            hostnameChecked: nil, hostnameSource: nil, hostnameMatches: nil, certificateMAC: nil,

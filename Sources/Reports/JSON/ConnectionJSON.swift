@@ -176,8 +176,7 @@ public enum ConnectionJSON {
                 o.syntax(",\"server_application_data_bytes\":"); o.int(tls.serverAppDataBytes)
                 o.syntax(",\"new_session_tickets\":"); o.int(tls.newSessionTickets)
                 o.syntax(",\"heartbeats\":"); o.int(tls.heartbeats)
-                o.syntax("}}")
-                o.p -= 1
+                o.byte(UInt8(ascii: "}"))
             }
         } else {
         w.key("records"); w.beginObject()
@@ -422,8 +421,7 @@ public enum ConnectionJSON {
             o.syntax("],\"rsts\":["); tcpSignalsCompact(t.rsts, &o)
             o.syntax("],\"client\":"); tcpDirectionCompact(t.client, seen: t.sawClientPackets, &o)
             o.syntax(",\"server\":"); tcpDirectionCompact(t.server, seen: t.sawServerPackets, &o)
-            o.syntax("}}")
-            o.p -= 1   // one brace: a two-byte literal keeps the pointer form
+            o.byte(UInt8(ascii: "}"))
         }
     }
 
@@ -447,8 +445,7 @@ public enum ConnectionJSON {
         o.syntax(",\"gap_bytes\":"); o.int(s.gapBytes)
         o.syntax(",\"gaps\":"); o.int(s.gapCount)
         o.syntax(",\"snaplen_truncated_segments\":"); o.int(s.truncatedSegments)
-        o.syntax("}}")
-        o.p -= 1
+        o.byte(UInt8(ascii: "}"))
     }
 
     static func tcpSignals(_ key: StaticString, _ signals: [TCPSignal], _ w: inout JSONWriter) {

@@ -994,6 +994,10 @@ struct JSONRawCursor {
         }
     }
 
+    /// One byte of syntax (a one-character literal is not stored as a pointer, so `syntax` would loop).
+    @inline(__always)
+    mutating func byte(_ b: UInt8) { p[0] = b; p += 1 }
+
     /// At most 20 bytes.
     @inline(__always)
     mutating func int(_ v: Int) { p += JSONWriter.writeDecimal(Int64(v), p) }
