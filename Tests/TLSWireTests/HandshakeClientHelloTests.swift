@@ -8,7 +8,7 @@ enum HandshakeHelloBuilder {
     static func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
     static func v8(_ b: [UInt8]) -> [UInt8] { [UInt8(b.count)] + b }
     static func v16(_ b: [UInt8]) -> [UInt8] { u16(b.count) + b }
-    static func ext(_ type: UInt16, _ data: [UInt8]) -> [UInt8] { u16(Int(type)) + v16(data) }
+    static func ext<Data: Collection<UInt8>>(_ type: UInt16, _ data: Data) -> [UInt8] { u16(Int(type)) + v16(Array(data)) }
 
     /// Re-encodes a ClientHello's wire fields (not the decoded facts), with extensions replaced.
     static func clientHello(_ h: ClientHello, extensions: [TLSExtension]?) -> [UInt8] {
@@ -178,7 +178,7 @@ func hsDecodeError(_ body: () throws -> Void) -> TLSDecodeError? {
         let real = try hsParseClientHello(HandshakeFixtures.tls12ClientHello)
         var extensions = real.extensions
         let raw: [UInt8] = [0x61, 0xff, 0x0a, 0x1b, 0x62]  // "a", invalid byte, newline, escape, "b"
-        extensions[0].data = HandshakeHelloBuilder.v16([0] + HandshakeHelloBuilder.v16(raw))
+        extensions[0].data = HandshakeHelloBuilder.v16([0] + HandshakeHelloBuilder.v16(raw))[...]
         let h = try hsParseClientHello(HandshakeHelloBuilder.clientHello(real, extensions: extensions))
         #expect(h.serverName == "a\u{FFFD}\n\u{1B}b")
     }

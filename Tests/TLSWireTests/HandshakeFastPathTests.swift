@@ -57,7 +57,7 @@ import TestSupport
         var extensions = h.extensions
         guard !extensions.isEmpty else { return HandshakeHelloBuilder.clientHello(h, extensions: extensions) }
         let k = Int.random(in: 0..<extensions.count, using: &rng)
-        extensions[k].data = mutate(extensions[k].data, &rng)
+        extensions[k].data = mutate(Array(extensions[k].data), &rng)[...]
         if Int.random(in: 0..<8, using: &rng) == 0 { extensions.append(extensions[k]) }  // a duplicate
         return HandshakeHelloBuilder.clientHello(h, extensions: extensions)
     }

@@ -138,7 +138,7 @@ public struct ClientHello: Sendable, Hashable {
         }
         if hasBlock {
             hello.hasExtensionsBlock = true
-            hello.extensions = WellFormed.extensions(b, i + 2, count: extensionCount)
+            hello.extensions = WellFormed.extensions(b, i + 2, n, count: extensionCount)
         }
         hello.decodeExtensions()
         return hello

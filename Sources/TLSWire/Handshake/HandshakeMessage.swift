@@ -119,6 +119,23 @@ public indirect enum HandshakeMessage: Sendable, Hashable {
         }
     }
 
+    /// `parse` of a body read where it lies (a record in the capture's buffer, the reassembly buffer):
+    /// well-formed hellos, nearly all, are decoded straight from `bytes`; any other message from the
+    /// array slice `slice` makes (whose base array then belongs to the message, not to the caller's buffer).
+    static func parse(type: HandshakeType, inPlace bytes: UnsafeRawBufferPointer, context: HandshakeContext,
+                      orSlice slice: () -> ArraySlice<UInt8>) throws(TLSDecodeError) -> HandshakeMessage {
+        let b = bytes.assumingMemoryBound(to: UInt8.self)
+        switch type {
+        case .clientHello:
+            if let hello = ClientHello.parseWellFormed(b) { return .clientHello(hello) }
+        case .serverHello:
+            if let hello = ServerHello.parseWellFormed(b) { return .serverHello(hello) }
+        default:
+            break
+        }
+        return try parse(type: type, body: slice(), context: context)
+    }
+
     /// `struct {} HelloRequest;`, `struct {} ServerHelloDone;`, `struct {} EndOfEarlyData;`
     private static func expectEmpty(_ body: ArraySlice<UInt8>, _ name: String) throws(TLSDecodeError) {
         guard body.isEmpty else { throw TLSDecodeError(.trailingBytes, "\(name): \(body.count) bytes in an empty message") }

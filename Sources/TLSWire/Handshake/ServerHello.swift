@@ -105,7 +105,7 @@ public struct ServerHello: Sendable, Hashable {
             guard n - i >= 2, WellFormed.u16(b, i) == n - i - 2,
                   let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
             hello.hasExtensionsBlock = true
-            hello.extensions = WellFormed.extensions(b, i + 2, count: count)
+            hello.extensions = WellFormed.extensions(b, i + 2, n, count: count)
         }
         hello.random = WellFormed.copy(b, 2, 32)
         hello.sessionID = WellFormed.copy(b, 35, sessionIDLength)

@@ -2,11 +2,19 @@
 /// so fingerprints (JA3/JA4) and evidence dumps see exactly what was sent, GREASE included.
 public struct TLSExtension: Sendable, Hashable {
     public var type: ExtensionType
-    public var data: [UInt8]
+    /// The extension's bytes. Decoded blocks slice one exact-size copy of the whole block, shared by its
+    /// entries: one allocation per block instead of one per extension (about 11 per hello), and never a
+    /// slice of a larger reused buffer, which would stay alive with the message.
+    public var data: ArraySlice<UInt8>
 
-    public init(type: ExtensionType, data: [UInt8]) {
+    public init<Bytes: Sequence<UInt8>>(type: ExtensionType, data: Bytes) {
         self.type = type
-        self.data = data
+        self.data = ArraySlice(data)
+    }
+
+    init(type: ExtensionType, slice: ArraySlice<UInt8>) {
+        self.type = type
+        self.data = slice
     }
 
     /// Reads an extension block, requiring its entries to fill it exactly:
@@ -20,12 +28,15 @@ public struct TLSExtension: Sendable, Hashable {
         var block = try r.readVector(lengthBytes: 2, field())
         // A well-formed block (nearly every one) is read straight from memory in one pass; a malformed one
         // goes through the checked reader, whose error says which entry and field is wrong.
-        if let whole = wellFormedEntries(block.bytes) { return whole }
+        let bytes = block.bytes
+        if let whole = wellFormedEntries(bytes) { return whole }
+        let owned = Array(bytes)
+        let base = bytes.startIndex
         var out: [TLSExtension] = []
         while !block.isAtEnd {
             let type = ExtensionType(rawValue: try block.readUInt16("extension_type"))
-            let data = try block.readVector(lengthBytes: 2, "extension_data of \(type)")
-            out.append(TLSExtension(type: type, data: Array(data.bytes)))
+            let data = try block.readVector(lengthBytes: 2, "extension_data of \(type)").bytes
+            out.append(TLSExtension(type: type, slice: owned[(data.startIndex - base)..<(data.endIndex - base)]))
         }
         return out
     }
@@ -34,7 +45,7 @@ public struct TLSExtension: Sendable, Hashable {
     private static func wellFormedEntries(_ block: ArraySlice<UInt8>) -> [TLSExtension]? {
         block.withUnsafeBufferPointer { buf -> [TLSExtension]? in
             guard let n = WellFormed.extensionCount(buf, 0, buf.count) else { return nil }
-            return WellFormed.extensions(buf, 0, count: n)
+            return WellFormed.extensions(buf, 0, buf.count, count: n)
         }
     }
 }
@@ -81,7 +92,7 @@ enum ExtensionDecoders {
 
     /// A list of 16-bit code points behind a 1- or 2-byte length that fills `data` exactly, read straight
     /// from memory; nil for anything else (the checked decoders then say what is wrong).
-    static func wellFormedUInt16List<T>(_ data: [UInt8], lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
+    static func wellFormedUInt16List<T>(_ data: ArraySlice<UInt8>, lengthBytes: Int, as make: (UInt16) -> T) -> [T]? {
         data.withUnsafeBufferPointer { WellFormed.uint16List($0, lengthBytes: lengthBytes, as: make) }
     }
 

@@ -139,15 +139,18 @@ enum WellFormed {
         return i == end ? n : nil
     }
 
-    /// The `count` entries of a block validated by `extensionCount`.
-    static func extensions(_ b: Bytes, _ start: Int, count: Int) -> [TLSExtension] {
+    /// The `count` entries of the block `b[start..<end]` validated by `extensionCount`, their data slices
+    /// of one copy of the block.
+    static func extensions(_ b: Bytes, _ start: Int, _ end: Int, count: Int) -> [TLSExtension] {
         guard count > 0 else { return [] }
+        let owned = copy(b, start, end - start)
         var out: [TLSExtension] = []
         out.reserveCapacity(count)
-        var i = start
+        var i = 0
         for _ in 0..<count {
-            let length = u16(b, i + 2)
-            out.append(TLSExtension(type: ExtensionType(rawValue: UInt16(b[i]) << 8 | UInt16(b[i + 1])), data: copy(b, i + 4, length)))
+            let length = Int(owned[i + 2]) << 8 | Int(owned[i + 3])
+            out.append(TLSExtension(type: ExtensionType(rawValue: UInt16(owned[i]) << 8 | UInt16(owned[i + 1])),
+                                    slice: owned[(i + 4)..<(i + 4 + length)]))
             i += 4 + length
         }
         return out

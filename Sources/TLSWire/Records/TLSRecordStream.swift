@@ -266,20 +266,44 @@ public struct TLSRecordStream: Sendable {
                 case 23: collecting = hasDecryptor || hasAwaitingKeys
                 default: collecting = false
                 }
-                if collecting { recordBody.removeAll(keepingCapacity: true) }
+                if collecting && recordType != 22 { recordBody.removeAll(keepingCapacity: true) }
                 if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events); continue }
             }
             let take = min(recordRemaining, data.count)
-            if collecting { recordBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[0..<take])) }
+            let body = UnsafeRawBufferPointer(rebasing: data[0..<take])
+            var inPlace: UnsafeRawBufferPointer?
+            if collecting && recordType == 22 {
+                // Handshake bytes go straight to the reassembly buffer (no record copy), or, for a whole
+                // record in this chunk with nothing held before it (nearly every hello), are read where they lie.
+                let starts = recordRemaining == recordLength
+                if starts && handshakeBuffer.isEmpty { handshakeFirstFrame = recordFirstFrame }
+                if starts && handshakeBuffer.isEmpty && take == recordRemaining {
+                    inPlace = body
+                } else {
+                    if starts { reserveHandshakeRoom(recordLength) }
+                    handshakeBuffer.append(contentsOf: body)
+                }
+            } else if collecting {
+                recordBody.append(contentsOf: body)
+            }
             recordRemaining -= take
             data = UnsafeRawBufferPointer(rebasing: data[take...])
-            if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events) }
+            if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events, inPlace: inPlace) }
             if mode != .tls { return data }
         }
         return data
     }
 
-    mutating func finishRecord(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+    /// Room for a handshake record of `length` bytes after what the buffer holds, growing at least
+    /// geometrically (a stream of tiny records must not copy the buffer once per record).
+    mutating func reserveHandshakeRoom(_ length: Int) {
+        let needed = handshakeBuffer.count + length
+        guard needed > handshakeBuffer.capacity else { return }
+        handshakeBuffer.reserveCapacity(max(needed, 2 * handshakeBuffer.capacity))
+    }
+
+    /// `inPlace`: the body of a handshake record that is not in `handshakeBuffer` but in the chunk being read.
+    mutating func finishRecord(frame: Int, time: Timestamp, events: inout [TLSEvent], inPlace: UnsafeRawBufferPointer? = nil) {
         inRecord = false
         headerCount = 0
         let first = recordFirstFrame
@@ -295,9 +319,9 @@ public struct TLSRecordStream: Sendable {
                 events.append(TLSEvent(.encryptedAlert(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
             }
         case 22:
-            if collecting {
-                if handshakeBuffer.isEmpty { handshakeFirstFrame = first }
-                handshakeBuffer.append(contentsOf: recordBody)
+            if let inPlace {
+                extractHandshakeMessages(inPlace: inPlace, frame: frame, time: time, events: &events)
+            } else if collecting {
                 extractHandshakeMessages(frame: frame, time: time, events: &events)
             } else {
                 events.append(TLSEvent(.encryptedHandshake(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
@@ -317,22 +341,54 @@ public struct TLSRecordStream: Sendable {
         if recordBody.capacity > 16 * 1024 { recordBody = [] }
     }
 
+    /// Parses the complete messages in `handshakeBuffer`, keeping the start of an unfinished one.
     mutating func extractHandshakeMessages(frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        // Moved out while parsing (nothing there touches it), so that it stays unique for the removal below.
+        var buffer: [UInt8] = []
+        swap(&buffer, &handshakeBuffer)
+        let consumed = buffer.withUnsafeBytes { raw in
+            parseMessages(raw, frame: frame, time: time, events: &events) { buffer[$0] }
+        }
+        guard let consumed else { return }
+        if consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 4096)
+        } else if consumed > 0 {
+            buffer.removeFirst(consumed)
+        }
+        handshakeBuffer = buffer
+    }
+
+    /// Parses the complete messages of a record read in place (`handshakeBuffer` is empty); the start of an
+    /// unfinished one is kept in `handshakeBuffer`.
+    mutating func extractHandshakeMessages(inPlace bytes: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+        let consumed = parseMessages(bytes, frame: frame, time: time, events: &events) {
+            Array(UnsafeRawBufferPointer(rebasing: bytes[$0]))[...]
+        }
+        guard let consumed, consumed < bytes.count else { return }
+        reserveHandshakeRoom(bytes.count - consumed)
+        handshakeBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
+    }
+
+    /// Parses the complete messages at the start of `bytes` and returns how many bytes they took, or nil when
+    /// a message exceeds the size limit (it and everything after it are dropped). `slice` gives a body range as
+    /// an array slice for the parsers that do not read in place.
+    mutating func parseMessages(_ bytes: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent],
+                                slice: (Range<Int>) -> ArraySlice<UInt8>) -> Int? {
         var offset = 0
-        while handshakeBuffer.count - offset >= 4 {
-            let type = HandshakeType(rawValue: handshakeBuffer[offset])
-            let length = Int(handshakeBuffer[offset + 1]) << 16 | Int(handshakeBuffer[offset + 2]) << 8 | Int(handshakeBuffer[offset + 3])
+        while bytes.count - offset >= 4 {
+            let type = HandshakeType(rawValue: bytes[offset])
+            let length = Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
             if length > limits.maxHandshakeMessage {
                 events.append(TLSEvent(.anomaly(Anomaly(.malformedHandshake, frame: frame,
                     "\(type) message of \(length) bytes exceeds the \(limits.maxHandshakeMessage)-byte limit; dropped")),
                     firstFrame: handshakeFirstFrame, frame: frame, time: time))
-                handshakeBuffer = []
-                return
+                return nil
             }
-            guard handshakeBuffer.count - offset >= 4 + length else { break }
-            let body = handshakeBuffer[(offset + 4)..<(offset + 4 + length)]
+            guard bytes.count - offset >= 4 + length else { break }
+            let range = (offset + 4)..<(offset + 4 + length)
             do {
-                let message = try HandshakeMessage.parse(type: type, body: body, context: context)
+                let message = try HandshakeMessage.parse(type: type, inPlace: UnsafeRawBufferPointer(rebasing: bytes[range]),
+                                                         context: context) { slice(range) }
                 if case .serverHello(let sh) = message {
                     let v = sh.negotiatedVersion
                     context = HandshakeContext(negotiatedVersion: v, cipherSuite: sh.cipherSuite)
@@ -350,11 +406,7 @@ public struct TLSRecordStream: Sendable {
             offset += 4 + length
             handshakeFirstFrame = frame
         }
-        if offset == handshakeBuffer.count {
-            handshakeBuffer.removeAll(keepingCapacity: handshakeBuffer.capacity <= 4096)
-        } else if offset > 0 {
-            handshakeBuffer.removeFirst(offset)
-        }
+        return offset
     }
 
     // MARK: - SSLv2-compatible ClientHello (RFC 5246 Appendix E.2)
