@@ -109,6 +109,28 @@ import TestSupport
         #expect(certificate?.firstFrame == 1 && certificate?.frame == 2)
     }
 
+    @Test func alertsAndChangeCipherSpecsAreDecodedHoweverTheyAreCut() {
+        // The start of the stream (its first five bytes decide the mode) and both bodies cut anywhere.
+        let bytes = Self.record(20, [1]) + Self.record(21, [2, 40]) + Self.record(21, [1, 0])
+        for chunks in [[bytes.count], [3, 4, 5, 1, 7], Array(repeating: 1, count: bytes.count)] {
+            var stream = TLSRecordStream()
+            var events: [TLSEvent] = []
+            var offset = 0
+            for n in chunks {
+                bytes[offset..<(offset + n)].withUnsafeBytes { stream.feed($0, frame: 1, time: Timestamp(seconds: 0, nanoseconds: 0), into: &events) }
+                offset += n
+            }
+            let seen = events.map { e -> [UInt8] in
+                switch e.kind {
+                case .changeCipherSpec: return [20]
+                case .alert(let level, let description): return [21, level.rawValue, description.rawValue]
+                default: return []
+                }
+            }
+            #expect(seen == [[20], [21, 2, 40], [21, 1, 0]], "\(chunks)")
+        }
+    }
+
     @Test func extensionsShareOneExactCopyOfTheirBlock() throws {
         for body in [F.chromeClientHello, F.tls13ClientHello] {
             // The hello inside a much larger buffer: its extensions must not keep that buffer.

@@ -41,13 +41,28 @@ public struct CertificateMessage: Sendable, Hashable {
         var list = try r.readVector(lengthBytes: 3, "certificate_list")
         try r.expectEnd("certificate_list")
         var message = CertificateMessage()
+        // Sized once up front: growing both lists certificate by certificate cost several allocations a chain.
+        message.certificates.reserveCapacity(entryCount(list.bytes))
         while !list.isAtEnd {
             let der = try list.readOpaque(lengthBytes: 3, "ASN.1Cert")
             guard !der.isEmpty else { throw list.error(.invalidValue, "empty ASN.1Cert (must be 1..2^24-1 bytes)") }
             message.certificates.append(der)
-            message.certificateExtensions.append([])
         }
+        message.certificateExtensions = Array(repeating: [], count: message.certificates.count)
         return message
+    }
+
+    /// How many entries with a 3-byte length `list` holds, as far as their lengths fit: room to reserve,
+    /// not a check (at most a third of the list's size).
+    private static func entryCount(_ list: ArraySlice<UInt8>) -> Int {
+        list.withUnsafeBufferPointer { b in
+            var i = 0, n = 0
+            while b.count - i >= 3 {
+                i += 3 + (Int(b[i]) << 16 | Int(b[i + 1]) << 8 | Int(b[i + 2]))
+                n += 1
+            }
+            return n
+        }
     }
 
     /// TLS 1.3 (RFC 8446 §4.4.2):

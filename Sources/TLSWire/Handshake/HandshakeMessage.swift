@@ -57,6 +57,13 @@ public indirect enum HandshakeMessage: Sendable, Hashable {
         }
     }
 
+    /// What the record stream takes from a ServerHello, read in its box: binding the whole hello
+    /// (`case .serverHello(let sh)`) copied it out, retaining each of its arrays.
+    var serverHelloFacts: (version: ProtocolVersion, cipherSuite: CipherSuite, isHelloRetryRequest: Bool)? {
+        guard case .serverHello(let hello) = self else { return nil }
+        return (hello.negotiatedVersion, hello.cipherSuite, hello.isHelloRetryRequest)
+    }
+
     /// The largest body a 3-byte handshake length can announce.
     public static let maximumBodyLength = (1 << 24) - 1
 

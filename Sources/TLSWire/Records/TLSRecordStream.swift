@@ -32,7 +32,10 @@ public struct TLSRecordStream: Sendable {
     var recordLength = 0
     var recordRemaining = 0
     var collecting = false
+    /// The body of a collected application_data record (to be opened with a key log).
     var recordBody: [UInt8] = []
+    /// The body of a 2-byte alert record, in fixed storage; a ChangeCipherSpec body is never read.
+    var alertBody = RecordHeaderBytes()
     var recordFirstFrame = 0
     var inRecord = false
 
@@ -60,7 +63,9 @@ public struct TLSRecordStream: Sendable {
     // Start / plaintext / resync state.
     var preview: [UInt8] = []
     var previewPending = false
-    var startBuffer: [UInt8] = []
+    /// The first five bytes, gathered across chunks in fixed storage (no allocation per direction).
+    var startBytes = RecordHeaderBytes()
+    var startCount = 0
     var startFirstFrame = 0
     var plaintextBytes = 0
     var resyncSkipped = 0
@@ -92,19 +97,19 @@ public struct TLSRecordStream: Sendable {
         while !data.isEmpty {
             switch mode {
             case .start:
-                if startBuffer.isEmpty { startFirstFrame = frame }
-                let take = min(data.count, 5 - startBuffer.count)
-                startBuffer.append(contentsOf: data[0..<take])
-                if startBuffer.count < 5 {
-                    data = UnsafeRawBufferPointer(rebasing: data[take...])
-                    continue
-                }
-                // Decide on the first five bytes, then replay them through the chosen mode.
-                let first = startBuffer
-                startBuffer = []
-                decideStart(first, rest: UnsafeRawBufferPointer(rebasing: data[take...]), frame: frame, time: time, events: &events)
-                first.withUnsafeBytes { raw in feedDecided(raw, frame: frame, time: time, events: &events) }
+                if startCount == 0 { startFirstFrame = frame }
+                let take = min(data.count, 5 - startCount)
+                for i in 0..<take { startBytes[startCount + i] = data[i] }
+                startCount += take
                 data = UnsafeRawBufferPointer(rebasing: data[take...])
+                if startCount < 5 { continue }
+                // Decide on the first five bytes, then replay them through the chosen mode.
+                let first = startBytes
+                startCount = 0
+                decideStart(first)
+                withUnsafeBytes(of: (first.b0, first.b1, first.b2, first.b3, first.b4)) { raw in
+                    feedDecided(raw, frame: frame, time: time, events: &events)
+                }
             case .plaintext:
                 if previewPending {
                     preview.append(contentsOf: data.prefix(limits.previewBytes - preview.count))
@@ -145,7 +150,7 @@ public struct TLSRecordStream: Sendable {
         }
     }
 
-    mutating func decideStart(_ first: [UInt8], rest: UnsafeRawBufferPointer, frame: Int, time: Timestamp, events: inout [TLSEvent]) {
+    mutating func decideStart(_ first: RecordHeaderBytes) {
         if Self.plausibleHeader(first[0], first[1], first[2], first[3], first[4]) {
             mode = .tls
             sawTLS = true
@@ -162,7 +167,7 @@ public struct TLSRecordStream: Sendable {
         }
         // The preview is collected across segments and reported once full (or at the end of the
         // stream), so what the report shows does not depend on how the bytes were segmented.
-        preview = first
+        preview = first.array
         previewPending = true
         mode = .plaintext
     }
@@ -187,7 +192,7 @@ public struct TLSRecordStream: Sendable {
             plaintextBytes += bytes
             flushPreview(frame: frame, time: time, events: &events)
         case .start:
-            startBuffer = []
+            startCount = 0
             mode = .resync
         case .resync:
             resyncSkipped += bytes
@@ -266,7 +271,7 @@ public struct TLSRecordStream: Sendable {
                 case 23: collecting = hasDecryptor || hasAwaitingKeys
                 default: collecting = false
                 }
-                if collecting && recordType != 22 { recordBody.removeAll(keepingCapacity: true) }
+                if collecting && recordType == 23 { recordBody.removeAll(keepingCapacity: true) }
                 if recordRemaining == 0 { finishRecord(frame: frame, time: time, events: &events); continue }
             }
             let take = min(recordRemaining, data.count)
@@ -283,8 +288,11 @@ public struct TLSRecordStream: Sendable {
                     if starts { reserveHandshakeRoom(recordLength) }
                     handshakeBuffer.append(contentsOf: body)
                 }
-            } else if collecting {
+            } else if collecting && recordType == 23 {
                 recordBody.append(contentsOf: body)
+            } else if collecting && recordType == 21 {
+                let at = recordLength - recordRemaining
+                for i in 0..<take { alertBody[at + i] = body[i] }
             }
             recordRemaining -= take
             data = UnsafeRawBufferPointer(rebasing: data[take...])
@@ -312,8 +320,8 @@ public struct TLSRecordStream: Sendable {
             events.append(TLSEvent(.changeCipherSpec, firstFrame: first, frame: frame, time: time))
             if !isTLS13 { encryptedHandshake = true }
         case 21:
-            if collecting && recordBody.count == 2 {
-                events.append(TLSEvent(.alert(level: AlertLevel(rawValue: recordBody[0]), description: AlertDescription(rawValue: recordBody[1])),
+            if collecting {
+                events.append(TLSEvent(.alert(level: AlertLevel(rawValue: alertBody[0]), description: AlertDescription(rawValue: alertBody[1])),
                                        firstFrame: first, frame: frame, time: time))
             } else {
                 events.append(TLSEvent(.encryptedAlert(recordLength: recordLength), firstFrame: first, frame: frame, time: time))
@@ -389,8 +397,8 @@ public struct TLSRecordStream: Sendable {
             do {
                 let message = try HandshakeMessage.parse(type: type, inPlace: UnsafeRawBufferPointer(rebasing: bytes[range]),
                                                          context: context) { slice(range) }
-                if case .serverHello(let sh) = message {
-                    let v = sh.negotiatedVersion
+                if let sh = message.serverHelloFacts {
+                    let v = sh.version
                     context = HandshakeContext(negotiatedVersion: v, cipherSuite: sh.cipherSuite)
                     if v == .tls13 || v.isTLS13Draft { isTLS13 = true }
                     // The server's own stream: its next record may already be protected.
@@ -456,8 +464,8 @@ public struct TLSRecordStream: Sendable {
         return length <= 16384 + 2048
     }
 
-    static func plausibleSSLv2Hello(_ b: [UInt8]) -> Bool {
-        guard b.count >= 5, b[0] & 0x80 != 0, b[2] == 1 else { return false }
+    static func plausibleSSLv2Hello(_ b: RecordHeaderBytes) -> Bool {
+        guard b[0] & 0x80 != 0, b[2] == 1 else { return false }
         let length = Int(b[0] & 0x7f) << 8 | Int(b[1])
         let version = UInt16(b[3]) << 8 | UInt16(b[4])
         return length >= 9 && (version == 0x0002 || (version >= 0x0300 && version <= 0x0304))
