@@ -30,8 +30,9 @@ public final class CaptureAnalysis {
         self.diagnoser = Diagnoser(profiles: options.profiles, forcedProfile: options.forcedProfile, trust: options.trust)
     }
 
-    /// Certificates and rules for one connection.
-    public func analyze(_ c: Connection) -> AnalyzedConnection {
+    /// Certificates and rules for one connection. Taken by value, to be moved into the result: a borrowed one
+    /// was copied into it (a retain of every array in the connection), even when the caller's was a temporary.
+    public func analyze(_ c: consuming Connection) -> AnalyzedConnection {
         let (server, client) = certificates.analyze(c)
         return diagnoser.diagnose(AnalyzedConnection(connection: c, serverChain: server, clientChain: client))
     }

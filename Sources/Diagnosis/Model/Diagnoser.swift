@@ -23,11 +23,9 @@ public struct Diagnoser: Sendable {
     }
 
     /// Takes the connection by value and hands it back with its profile and findings. The rules read it in
-    /// place; the copies around them are the compiler's (two per connection, down from three plus one of the
-    /// TLS summary in several rules: see RuleContext).
+    /// place; the copy back out of their context is the one copy of it (see RuleContext).
     public func diagnose(_ input: consuming AnalyzedConnection) -> AnalyzedConnection {
         let profile = profile(for: input)
-        input.profile = profile?.name
         var context = RuleContext(analyzed: consume input, profile: profile, trust: trust)
         // Ranks of the findings in `context.previous`, in the same order.
         var ranks: [Int] = []
@@ -42,7 +40,7 @@ public struct Diagnoser: Sendable {
         context.previous = []
         Self.order(&findings, ranks: ranks)
         Self.lowerConfidenceForCaptureProblems(&findings)
-        return context.analyzed(with: findings)
+        return context.analyzed(profileName: profile?.name, findings: findings)
     }
 
     /// Sort key: root causes (errors that follow from nothing), consequences, warnings, information.

@@ -25,28 +25,36 @@ public protocol DiagnosisRule: Sendable {
 /// diagnosing a connection. It is a `let` of a class on purpose: the compiler knows it cannot change while
 /// a rule reads it, so it passes parts of it along without copying them (storage behind a pointer, which
 /// would let the connection be moved out again, made it copy the TLS summary in several rules).
+/// The profile and the options are in that class too: the context is two words, passed to each rule in
+/// registers (with them inline it was copied into a temporary for each of the thirty-odd calls, and held
+/// inline, the connection was moved by memcpy for each).
 public struct RuleContext: Sendable {
     private final class Subject: Sendable {
         let analyzed: AnalyzedConnection
-        init(_ analyzed: consuming AnalyzedConnection) { self.analyzed = consume analyzed }
+        let profile: VendorProfile?
+        let trust: TrustConfiguration
+        init(_ analyzed: consuming AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {
+            self.analyzed = consume analyzed; self.profile = profile; self.trust = trust
+        }
     }
     private let subject: Subject
     public var analyzed: AnalyzedConnection { _read { yield subject.analyzed } }
     public var connection: Connection { _read { yield subject.analyzed.connection } }
     /// `connection.tls`, read in place too (a getter returning it copied the large summary at every use).
     var tls: TLSSummary { _read { yield subject.analyzed.connection.tls } }
-    public var profile: VendorProfile?
-    public var trust: TrustConfiguration
+    public var profile: VendorProfile? { _read { yield subject.profile } }
+    public var trust: TrustConfiguration { _read { yield subject.trust } }
     /// Findings of the rules evaluated before this one (catch-all rules read them).
     public var previous: [Finding] = []
 
     public init(analyzed: consuming AnalyzedConnection, profile: VendorProfile?, trust: TrustConfiguration) {
-        self.subject = Subject(consume analyzed); self.profile = profile; self.trust = trust
+        self.subject = Subject(consume analyzed, profile: profile, trust: trust)
     }
 
-    /// The connection back, with these findings (one copy: the rules' reads cost none).
-    func analyzed(with findings: [Finding]) -> AnalyzedConnection {
+    /// The connection back, with its profile's name and these findings (one copy: the rules' reads cost none).
+    func analyzed(profileName: String?, findings: [Finding]) -> AnalyzedConnection {
         var ac = subject.analyzed
+        ac.profile = profileName
         ac.findings = findings
         return ac
     }

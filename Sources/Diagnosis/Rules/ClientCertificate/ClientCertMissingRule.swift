@@ -19,13 +19,19 @@ public struct ClientCertMissingRule: DiagnosisRule {
         to a CA in the server's acceptable-CA list, which the finding lists.
         """
     }
+    /// Acceptable-CA names by their DER: without a client chain (the usual case here), the certificate
+    /// stage has not rendered them, and OpenSSL takes ~70 K instructions per name; a capture repeats a few.
+    let caNames = TextMemo<[UInt8], String?>(limit: 1_000)
+
+    func caName(_ der: [UInt8]) -> String? { caNames.value(for: der, make: DNText.render) }
+
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        let tls = ctx.tls
+        // The summary is read in place (a local copy of it retained every array in it, for every connection).
         var frames: [Int] = []
         var evidence: [Evidence] = []
         var confidence: Confidence = .high
         var how = ""
-        if let cc = tls.clientCertificate, cc.value.isEmpty, let cr = tls.certificateRequest {
+        if let cc = ctx.tls.clientCertificate, cc.value.isEmpty, let cr = ctx.tls.certificateRequest {
             frames = [cr.frame, cc.frame]
             evidence.append(Evidence("CertificateRequest", "from the server", frame: cr.frame))
             evidence.append(Evidence("client Certificate", "empty (no certificate)", frame: cc.frame))
@@ -45,7 +51,7 @@ public struct ClientCertMissingRule: DiagnosisRule {
         if let a = rejectedBy { frames.append(a.frame); evidence.append(ctx.alertEvidence(a)) }
         else if let f = ctx.connection.tls13?.serverAlertAfterClientFlight { frames.append(f); evidence.append(Evidence("server abort", "19-byte encrypted record (an alert)", frame: f)) }
         let failed = !ctx.connection.established
-        let cas = ctx.analyzed.clientChain?.acceptableCANames ?? tls.certificateRequest.map { $0.value.certificateAuthorities.compactMap { DNText.render($0) } } ?? []
+        let cas = ctx.analyzed.clientChain?.acceptableCANames ?? ctx.tls.certificateRequest.map { $0.value.certificateAuthorities.compactMap(caName) } ?? []
         if !cas.isEmpty { evidence.append(Evidence("server accepts certificates from", cas.joined(separator: "; "))) }
         var explanation = "\(ctx.server.capitalizedFirst) requires a client certificate (mutual TLS), and \(ctx.device) \(how)."
         explanation += failed ? " The server then refused the connection." : " The server accepted the connection anyway (client certificates are optional there)."

@@ -22,7 +22,7 @@ public struct WeakCipherRule: DiagnosisRule {
         var reasons = info.weaknesses
         if !info.forwardSecret && info.weaknesses.isEmpty { reasons.append("no forward secrecy (\(info.keyExchange) key exchange)") }
         guard !reasons.isEmpty else { return nil }
-        let clientOfferedBetter = ctx.tls.clientHello?.value.cipherSuites.compactMap(\.info).contains { $0.forwardSecret && $0.weaknesses.isEmpty } ?? false
+        let clientOfferedBetter = ctx.tls.clientHello?.value.cipherSuites.lazy.compactMap(\.info).contains { $0.forwardSecret && $0.weaknesses.isEmpty } ?? false  // stops at the first strong suite
         return Finding(rule: id, severity: severity, confidence: .high,
                        title: "Weak cipher suite negotiated: \(info.name) (\(reasons.joined(separator: ", ")))",
                        explanation: "\(ctx.server.capitalizedFirst) chose \(info.name), which is weak: \(reasons.joined(separator: ", ")). " + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),

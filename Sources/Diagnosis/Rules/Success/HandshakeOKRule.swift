@@ -20,30 +20,52 @@ public struct HandshakeOKRule: DiagnosisRule {
 
     public func evaluate(_ ctx: RuleContext) -> Finding? {
         guard ctx.connection.established else { return nil }
-        return Self.finding(ctx, ctx.connection.tls, id: id)
+        return finding(ctx, ctx.connection.tls)
     }
 
+    /// What the texts of the finding are made of, and nothing else: connections that agree on these get the
+    /// same title and explanation.
+    struct TextKey: Hashable {
+        enum ClientAuthentication: Hashable {
+            /// A non-empty client Certificate, with the subject of its leaf when it was decoded.
+            case certificate(leafSubject: String?)
+            /// TLS 1.3 without a visible CertificateRequest, not decrypted.
+            case notVisible
+            case none
+        }
+        var version: ProtocolVersion?
+        var cipher: CipherSuite?
+        var clientAuthentication: ClientAuthentication
+        var serverSubject: String?
+        var serverNotAfter: Timestamp?
+        var isTLS13: Bool
+        var resumed: Bool
+    }
+
+    struct Texts {
+        var title: String
+        var explanation: String
+    }
+
+    /// Texts by what they are made of: building them (a date, two joined lists) cost ~5 K instructions for
+    /// every successful connection, and most share a few combinations.
+    let texts = TextMemo<TextKey, Texts>(limit: 1_000)
+
     /// One finding per successful connection of a capture: the TLS summary is passed in place (no copy of
-    /// the connection or of the summary), and each text is written once into its own storage
-    /// ("Handshake completed: a, b, c" and "Both sides completed the TLS handshake (a; b; c).").
-    private static func finding(_ ctx: RuleContext, _ tls: TLSSummary, id: RuleID) -> Finding {
-        var parts: [String] = []
-        parts.reserveCapacity(5)
-        parts.append(tls.version?.description ?? "unknown version")
-        if let cipher = tls.cipher { parts.append(cipher.description) }
+    /// the connection or of the summary).
+    private func finding(_ ctx: RuleContext, _ tls: TLSSummary) -> Finding {
+        let clientAuthentication: TextKey.ClientAuthentication
         if let cc = tls.clientCertificate, !cc.value.isEmpty {
-            parts.append("client authenticated with a certificate" + (ctx.analyzed.clientChain?.leafSubject.map { " (\($0))" } ?? ""))
+            clientAuthentication = .certificate(leafSubject: ctx.analyzed.clientChain?.leafSubject)
         } else if tls.isTLS13 && tls.certificateRequest == nil && !tls.decrypted {
-            parts.append("client authentication not visible (TLS 1.3 encrypts it)")
+            clientAuthentication = .notVisible
         } else {
-            parts.append("no client certificate")
+            clientAuthentication = .none
         }
-        if let subject = ctx.analyzed.serverChain?.leafSubject, let notAfter = ctx.analyzed.serverChain?.leafNotAfter {
-            parts.append("server certificate \(subject), valid until \(notAfter.rfc3339Seconds)")
-        } else if tls.isTLS13 {
-            parts.append("server certificate encrypted (TLS 1.3)")
-        }
-        if tls.resumed { parts.append("resumed session") }
+        let key = TextKey(version: tls.version, cipher: tls.cipher, clientAuthentication: clientAuthentication,
+                          serverSubject: ctx.analyzed.serverChain?.leafSubject, serverNotAfter: ctx.analyzed.serverChain?.leafNotAfter,
+                          isTLS13: tls.isTLS13, resumed: tls.resumed)
+        let t = texts.value(for: key, make: Self.texts)
         // Finding sorts its frames; listed in order here, they are kept as given (no copy to sort).
         var frames = [Int]()
         frames.reserveCapacity(5)
@@ -58,10 +80,34 @@ public struct HandshakeOKRule: DiagnosisRule {
         add(tls.serverFinished?.frame)
         add(tls.clientFinished?.frame)
         add(ctx.connection.tls13?.clientFlightFrame)
-        return Finding(rule: id, severity: .info, confidence: tls.isTLS13 && tls.serverFinished == nil ? .medium : .high,
-                       title: Text.join(parts, prefix: "Handshake completed: ", separator: ", "),
-                       explanation: Text.join(parts, prefix: "Both sides completed the TLS handshake (", separator: "; ", suffix: ")."),
+        return Finding(rule: id, severity: .info, confidence: key.isTLS13 && tls.serverFinished == nil ? .medium : .high,
+                       title: t.title, explanation: t.explanation,
                        remediation: "Nothing to fix for the handshake.", frames: frames)
+    }
+
+    /// "Handshake completed: a, b, c" and "Both sides completed the TLS handshake (a; b; c).", each written
+    /// once into its own storage.
+    static func texts(_ key: TextKey) -> Texts {
+        var parts: [String] = []
+        parts.reserveCapacity(5)
+        parts.append(key.version?.description ?? "unknown version")
+        if let cipher = key.cipher { parts.append(cipher.description) }
+        switch key.clientAuthentication {
+        case .certificate(let subject):
+            parts.append("client authenticated with a certificate" + (subject.map { " (\($0))" } ?? ""))
+        case .notVisible:
+            parts.append("client authentication not visible (TLS 1.3 encrypts it)")
+        case .none:
+            parts.append("no client certificate")
+        }
+        if let subject = key.serverSubject, let notAfter = key.serverNotAfter {
+            parts.append("server certificate \(subject), valid until \(notAfter.rfc3339Seconds)")
+        } else if key.isTLS13 {
+            parts.append("server certificate encrypted (TLS 1.3)")
+        }
+        if key.resumed { parts.append("resumed session") }
+        return Texts(title: Text.join(parts, prefix: "Handshake completed: ", separator: ", "),
+                     explanation: Text.join(parts, prefix: "Both sides completed the TLS handshake (", separator: "; ", suffix: ")."))
     }
 }
 

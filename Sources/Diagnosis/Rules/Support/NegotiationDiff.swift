@@ -23,8 +23,9 @@ enum NegotiationDiff {
     }
 
     /// Suites the client offered that are only for older versions or weak: helps say "the device offers only legacy suites".
+    /// Lazily: it stops at the first modern suite (usually the first offered) instead of looking up every one.
     static func legacyOnly(_ ch: ClientHello) -> Bool {
-        let suites = ch.cipherSuites.compactMap(\.info).filter { !$0.name.isEmpty && !$0.keyExchange.isEmpty || $0.tls13Only }
+        let suites = ch.cipherSuites.lazy.compactMap(\.info).filter { !$0.name.isEmpty && !$0.keyExchange.isEmpty || $0.tls13Only }
         guard !suites.isEmpty else { return false }
         return suites.allSatisfy { !$0.forwardSecret || !$0.weaknesses.isEmpty || $0.encryption.hasSuffix("CBC") }
     }
