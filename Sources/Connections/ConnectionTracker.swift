@@ -57,8 +57,11 @@ public final class ConnectionTracker {
     /// Flows that closed and wait out `closeLinger` (set when they close): a sweep looks at these, not at
     /// the whole table, which holds every connection of the last `tombstoneTTL` seconds.
     private var closing: [FlowState] = []
-    /// When the whole table was last looked at (idle connections, tombstones to forget).
+    /// When idle connections and old tombstones were last looked for.
     private var lastFullScan = -Double.infinity
+    /// Every flow of the table by the time it may next be idle (open) or forgotten (tombstone): a sweep
+    /// takes the due ones from the front instead of looking at the whole table.
+    private var expiry = ExpiryQueue<FlowState>()
     private var fragmentNotes = 0
     /// `limits.bulkDataFastPath` without a key log, read once (reading `limits` per segment copies it).
     private var bulkFastPath = false
@@ -108,10 +111,10 @@ public final class ConnectionTracker {
                 guard let data = s.dataRef else {
                     // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
                     if isOpeningSYN { return 0 }
-                    s.lastSeen = time.timeInterval
+                    seen(s, at: time.timeInterval)
                     return 1
                 }
-                s.lastSeen = time.timeInterval
+                seen(s, at: time.timeInterval)
                 data._withUnsafeGuaranteedRef { d in
                     handle(seg, dir: found.reversed ? 1 : 0, in: d, frame: frame, time: time)
                     if d.closedAt != nil && s.closedAt == nil {
@@ -130,6 +133,7 @@ public final class ConnectionTracker {
                 stats.strayTCPSegments += 1
                 return
             }
+            expiry.remove(found.value.takeUnretainedValue())   // the tombstone is replaced below
         }
         if seg.payload.isEmpty && seg.missingPayload == 0 && !flags.contains(.syn) {
             // ACKs, FINs or RSTs of a connection we never saw carry nothing to analyse.
@@ -137,7 +141,7 @@ public final class ConnectionTracker {
             return
         }
         let d = FlowData(id: nextID, input: input, a: seg.source, b: seg.destination, frame: frame, time: time, limits: limits)
-        let s = FlowState(data: d)
+        let s = FlowState(data: d, key: FlowKey(seg.source, seg.destination))
         nextID += 1
         stats.connections += 1
         // Stored as (source, destination): the flow's direction 0 first.
@@ -146,12 +150,28 @@ public final class ConnectionTracker {
             evictForLimit(now: time, protecting: FlowKey(seg.source, seg.destination))
         }
         s.lastSeen = time.timeInterval
+        schedule(s)
         handle(seg, dir: 0, in: d, frame: frame, time: time)
         if d.closedAt != nil && s.closedAt == nil {
             s.closedAt = time.timeInterval
             closing.append(s)
         }
         countForSweep(time)
+    }
+
+    /// A segment of the flow at capture time `t`. The queue's due time stays a lower bound of the real
+    /// one as long as the flow's last-seen time does not go below the one it was computed from (capture
+    /// times can go back): then it is moved.
+    @inline(__always)
+    private func seen(_ s: FlowState, at t: Double) {
+        s.lastSeen = t
+        if t < s.expiryBase { schedule(s) }
+    }
+
+    /// Queues the flow by its last-seen time and its state: idle timeout while open, TTL as a tombstone.
+    private func schedule(_ s: FlowState) {
+        s.expiryBase = s.lastSeen
+        expiry.schedule(s, due: s.lastSeen + (s.dataRef != nil ? limits.idleTimeout : limits.tombstoneTTL))
     }
 
     @inline(__always)
@@ -184,6 +204,7 @@ public final class ConnectionTracker {
         states.sort { $0.id < $1.id }
         for d in states { finalize(d, reason: reason) }
         table.removeAll()
+        expiry.removeAll()
         closing.removeAll()
     }
 
@@ -323,10 +344,12 @@ public final class ConnectionTracker {
         var finished: [FlowData] = []
         if !closing.isEmpty {
             let linger = limits.closeLinger
+            // Looked at by `dataRef`: no retain and release of the flow per lingering flow and sweep.
             closing.removeAll { s in
-                guard let d = s.data else { return true }   // finished another way (idle, table limit)
+                guard s.dataRef != nil else { return true }   // finished another way (idle, table limit)
                 guard let c = s.closedAt, t - c >= linger else { return false }
-                finished.append(d); s.data = nil; s.lastSeen = t
+                finished.append(s.data!); s.data = nil; s.lastSeen = t
+                schedule(s)   // now a tombstone
                 return true
             }
         }
@@ -334,30 +357,22 @@ public final class ConnectionTracker {
         var completed: [Connection] = []
         if onHandshakeComplete != nil || t - lastFullScan >= 1 {
             lastFullScan = t
-            var forget: [FlowKey] = []
-            table.forEach { key, s in
-                if let d = s.data {
-                    if t - s.lastSeen >= limits.idleTimeout {
-                        d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
-                        stats.connectionsFinishedByIdle += 1
-                        finished.append(d); s.data = nil
-                    } else if onHandshakeComplete != nil, s.closedAt == nil, !s.handshakeReported, s.handshakeChecks < 16,
-                              d.serverHello != nil, d.finished[0] != nil || d.appDataRecords[0] > 0,
-                              d.finished[1] != nil || d.appDataRecords[1] > 0 {
-                        // TLS 1.3 hides the end of the handshake: wait for data after the client's flight
-                        // (or a quiet second) so a server rejecting the client certificate is not missed.
-                        s.handshakeChecks += 1
-                        let c = ConnectionSummarizer.summarize(d, endReason: "handshake complete; connection still open")
-                        if c.established && (!c.tls.isTLS13 || c.tls13?.dataAfterClientFlight == true || t - d.lastTime.timeInterval >= 1) {
-                            s.handshakeReported = true
-                            completed.append(c)
-                        }
+            expire(now: t, into: &finished)
+            if onHandshakeComplete != nil {
+                table.forEach { _, s in
+                    guard let d = s.data, s.closedAt == nil, !s.handshakeReported, s.handshakeChecks < 16,
+                          d.serverHello != nil, d.finished[0] != nil || d.appDataRecords[0] > 0,
+                          d.finished[1] != nil || d.appDataRecords[1] > 0 else { return }
+                    // TLS 1.3 hides the end of the handshake: wait for data after the client's flight
+                    // (or a quiet second) so a server rejecting the client certificate is not missed.
+                    s.handshakeChecks += 1
+                    let c = ConnectionSummarizer.summarize(d, endReason: "handshake complete; connection still open")
+                    if c.established && (!c.tls.isTLS13 || c.tls13?.dataAfterClientFlight == true || t - d.lastTime.timeInterval >= 1) {
+                        s.handshakeReported = true
+                        completed.append(c)
                     }
-                } else if t - s.lastSeen >= limits.tombstoneTTL {
-                    forget.append(key)
                 }
             }
-            for k in forget { table.removeValue(forKey: k) }
         }
         finished.sort { $0.id < $1.id }
         for d in finished { finalize(d, reason: d.endReasonOverride ?? "closed") }
@@ -366,9 +381,37 @@ public final class ConnectionTracker {
         }
     }
 
+    /// Finishes the open flows idle for `idleTimeout` and forgets the tombstones older than `tombstoneTTL`,
+    /// exactly those a look at every entry of the table would find: the queue's due times are lower
+    /// bounds, so each due flow is checked against its real last-seen time and queued again when it is
+    /// not due after all. A flow finished here becomes a tombstone that the next look may forget.
+    private func expire(now t: Double, into finished: inout [FlowData]) {
+        var again: [FlowState] = []
+        // A little early: the due time is rounded, the test below is the exact one.
+        while let s = expiry.first, s.expiryDue <= t + 1 + 16 * Swift.max(abs(t), abs(s.expiryDue)).ulp {
+            _ = expiry.removeFirst()
+            if let d = s.data {
+                if t - s.lastSeen >= limits.idleTimeout {
+                    d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
+                    stats.connectionsFinishedByIdle += 1
+                    finished.append(d); s.data = nil
+                }
+                again.append(s)
+            } else if t - s.lastSeen >= limits.tombstoneTTL {
+                table.removeValue(forKey: s.key)
+            } else {
+                again.append(s)
+            }
+        }
+        for s in again { schedule(s) }
+    }
+
     private func evictForLimit(now: Timestamp, protecting: FlowKey) {
         // Forget remembered flows first; then finish the least recently active open connections.
-        for (k, s) in table.entries where s.data == nil { table.removeValue(forKey: k) }
+        for (k, s) in table.entries where s.data == nil {
+            expiry.remove(s)
+            table.removeValue(forKey: k)
+        }
         guard table.count > limits.maxConnections else { return }
         let excess = table.count - limits.maxConnections + limits.maxConnections / 10
         let victims = table.entries.filter { $0.key != protecting }.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(excess)
@@ -380,6 +423,7 @@ public final class ConnectionTracker {
                 finalize(d, reason: "connection table limit")
                 s.data = nil
             }
+            expiry.remove(s)
             table.removeValue(forKey: k)
         }
     }
@@ -399,7 +443,7 @@ public struct FinishedFlow: @unchecked Sendable {   // the tracker dropped every
 }
 
 /// The table entry: the open connection's data, or a small tombstone once it has been reported.
-final class FlowState {
+final class FlowState: ExpiryQueueMember {
     /// The flow, held retained (one retain, given back when it is replaced or in deinit), so the
     /// per-segment path can borrow it (`_withUnsafeGuaranteedRef`) without a retain and release.
     private(set) var dataRef: Unmanaged<FlowData>?
@@ -416,9 +460,16 @@ final class FlowState {
     /// Live: the completed handshake was reported early, and how often it was looked at.
     var handshakeReported = false
     var handshakeChecks = 0
-    init(data: FlowData) {
+    /// The flow's endpoints as the table holds them (a tombstone has no data to ask).
+    let key: FlowKey
+    /// The tracker's `expiry` queue: the due time, the flow's place, and the last-seen time the due time was computed from.
+    var expiryDue = 0.0
+    var expiryIndex = -1
+    var expiryBase = 0.0
+    init(data: FlowData, key: FlowKey) {
         self.dataRef = Unmanaged.passRetained(data)
         self.lastSeen = data.startTime.timeInterval
+        self.key = key
     }
     deinit { dataRef?.release() }
 }

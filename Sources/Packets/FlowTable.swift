@@ -256,3 +256,105 @@ extension FlowTableKey {
         self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3; self.w4 = w4
     }
 }
+
+/// What an `ExpiryQueue` keeps in each value: when it is due, and where it sits in the queue.
+public protocol ExpiryQueueMember: AnyObject {
+    /// The time the value is due, as it was when last queued or moved (the queue orders by it).
+    var expiryDue: Double { get set }
+    /// The value's place in its queue; -1 when it is in none. Only the queue writes it.
+    var expiryIndex: Int { get set }
+}
+
+/// Values ordered by the time they are due (a binary min-heap that tells each value where it is, so one
+/// can be moved or taken out without a search): the tracker finds its idle connections and old
+/// tombstones here instead of looking at every entry of its table. A value is in at most one queue.
+public struct ExpiryQueue<Value: ExpiryQueueMember> {
+    @usableFromInline var heap: [Value] = []
+
+    public init() {}
+
+    public var count: Int { heap.count }
+
+    /// The value due first, if any.
+    @inlinable public var first: Value? { heap.first }
+
+    /// Puts `v` in the queue due at `due`, or moves it there if it is in already.
+    @inlinable
+    public mutating func schedule(_ v: Value, due: Double) {
+        let i = v.expiryIndex
+        v.expiryDue = due
+        if i < 0 {
+            v.expiryIndex = heap.count
+            heap.append(v)
+            siftUp(heap.count - 1)
+        } else {
+            siftUp(i)
+            siftDown(v.expiryIndex)
+        }
+    }
+
+    /// Takes `v` out of the queue (nothing happens when it is not in).
+    @inlinable
+    public mutating func remove(_ v: Value) {
+        let i = v.expiryIndex
+        guard i >= 0 else { return }
+        v.expiryIndex = -1
+        let last = heap.removeLast()
+        guard i < heap.count else { return }
+        heap[i] = last
+        last.expiryIndex = i
+        siftUp(i)
+        siftDown(last.expiryIndex)
+    }
+
+    /// Takes out and returns the value due first.
+    @inlinable
+    public mutating func removeFirst() -> Value {
+        let v = heap[0]
+        remove(v)
+        return v
+    }
+
+    /// Takes every value out.
+    public mutating func removeAll() {
+        for v in heap { v.expiryIndex = -1 }
+        heap.removeAll()
+    }
+
+    @inlinable
+    mutating func siftUp(_ start: Int) {
+        var i = start
+        let v = heap[i]
+        let due = v.expiryDue
+        while i > 0 {
+            let parent = (i - 1) / 2
+            let p = heap[parent]
+            guard due < p.expiryDue else { break }
+            heap[i] = p
+            p.expiryIndex = i
+            i = parent
+        }
+        heap[i] = v
+        v.expiryIndex = i
+    }
+
+    @inlinable
+    mutating func siftDown(_ start: Int) {
+        var i = start
+        let v = heap[i]
+        let due = v.expiryDue
+        let n = heap.count
+        while true {
+            var child = 2 * i + 1
+            guard child < n else { break }
+            if child + 1 < n && heap[child + 1].expiryDue < heap[child].expiryDue { child += 1 }
+            let c = heap[child]
+            guard c.expiryDue < due else { break }
+            heap[i] = c
+            c.expiryIndex = i
+            i = child
+        }
+        heap[i] = v
+        v.expiryIndex = i
+    }
+}
