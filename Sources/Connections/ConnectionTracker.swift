@@ -292,31 +292,27 @@ public final class ConnectionTracker {
         }
     }
 
-    /// Empties the event list, keeping its room. Popping the one to three events a record leaves is
-    /// cheaper than `removeAll(keepingCapacity:)`, which goes through the generic `replaceSubrange`
-    /// (~300 instructions per call on the 1 GB bench).
+    /// Applies the events the stream left in the list, in order, moving each out (no copy of the event and
+    /// of the hello it carries; the list is left empty, its room kept). Most calls find one event or none.
     @inline(__always)
-    private func clearEvents() {
-        while !events.isEmpty { events.removeLast() }
+    private func applyEvents(to d: FlowData, dir: Int) {
+        if events.count > 1 { events.reverse() }
+        while let e = events.popLast() { d.apply(e, dir: dir) }
     }
 
     private func deliver(_ ev: StreamEvent, to d: FlowData, dir: Int) {
         switch ev {
         case .data(let bytes, let frame, let time):
-            // Most segments produce no event (bytes inside a record being skipped): emptying an already
-            // empty array still costs a call per segment.
-            clearEvents()
             d.streams[dir].feed(bytes, frame: frame, time: time, into: &events)
-            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
+            applyEvents(to: d, dir: dir)
             // Only a key log puts a stream in wait for keys; without one the check is skipped per segment.
             if hasKeySource { d.retryAwaitingKeys(dir: 1 - dir) }
         case .gap(let bytes, let frame, let time):
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
             if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }
             d.entry(frame, time, dir, .gap(bytes: bytes))
-            clearEvents()
             d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
-            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
+            applyEvents(to: d, dir: dir)
         }
     }
 
@@ -325,9 +321,8 @@ public final class ConnectionTracker {
     private func finalize(_ d: FlowData, reason: String) {
         for dir in 0..<2 {
             d.reassembler[dir].finish(frame: d.lastFrame, time: d.lastTime) { ev in self.deliver(ev, to: d, dir: dir) }
-            clearEvents()
             d.streams[dir].finish(frame: d.lastFrame, time: d.lastTime, into: &events)
-            for i in events.indices { d.apply(events[i], dir: dir) }   // borrowed in place, not copied out
+            applyEvents(to: d, dir: dir)
         }
         // A flow that never carried a SYN or a byte is noise (late ACKs of a connection before the capture).
         if d.syn == nil && d.synAck == nil && d.dirStats[0].payloadBytes == 0 && d.dirStats[1].payloadBytes == 0 { return }

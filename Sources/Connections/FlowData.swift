@@ -159,55 +159,57 @@ final class FlowData {
     /// The direction currently believed to be the server's (for messages whose side is implied).
     var serverDir: Int { 1 - (clientDir ?? 0) }
 
-    func apply(_ e: TLSEvent, dir: Int) {
+    /// Takes the event (the tracker moves it out of its list), so a hello it carries is moved into the
+    /// flow, not copied and then destroyed with the event.
+    func apply(_ e: consuming TLSEvent, dir: Int) {
         // Captures the event's position, not the event (capturing `e` copied the whole event per call).
-        let frame = e.frame, firstFrame = e.firstFrame, time = e.time
+        let frame = e.frame, firstFrame = e.firstFrame, time = e.time, openedAs = e.openedAs, decrypted = e.decrypted
         func loc(_ v: Int) -> Located<Int> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
-        applyingDecrypted = e.decrypted
+        applyingDecrypted = decrypted
         defer { applyingDecrypted = false }
         switch e.kind {
         case .handshake(let message, let length):
             sawTLS = true
-            apply(message, length: length, event: e, dir: dir)
+            apply(message, length: length, frame: frame, firstFrame: firstFrame, time: time, dir: dir)
         case .malformedHandshake(let type, let length, let reason):
             sawTLS = true
-            entry(e.frame, e.time, dir, .malformedHandshake(type, reason: reason))
+            entry(frame, time, dir, .malformedHandshake(type, reason: reason))
             if malformed.count < 16 {
-                malformed.append(Located("\(type) (\(length) bytes): \(reason)", frame: e.frame, firstFrame: e.firstFrame, time: e.time))
+                malformed.append(Located("\(type) (\(length) bytes): \(reason)", frame: frame, firstFrame: firstFrame, time: time))
             }
-            note(Anomaly(.malformedHandshake, frame: e.frame, "\(type) message could not be decoded: \(reason)"))
+            note(Anomaly(.malformedHandshake, frame: frame, "\(type) message could not be decoded: \(reason)"))
         case .encryptedHandshake(let length):
             sawTLS = true
-            entry(e.frame, e.time, dir, .encryptedHandshake(length: length))
+            entry(frame, time, dir, .encryptedHandshake(length: length))
             if ccs[dir] != nil && finished[dir] == nil { finished[dir] = loc(length) }
         case .changeCipherSpec:
             sawTLS = true
-            entry(e.frame, e.time, dir, .changeCipherSpec)
+            entry(frame, time, dir, .changeCipherSpec)
             if ccs[dir] == nil { ccs[dir] = loc(1) }
         case .alert(let level, let description):
             sawTLS = true
-            entry(e.frame, e.time, dir, .alert(level: level, description: description))
+            entry(frame, time, dir, .alert(level: level, description: description))
             if alerts.count < 16 {
                 // Decrypted: it was encrypted on the wire, in a record of the length seen there.
-                alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: level, description: description,
-                                       encrypted: e.decrypted, recordLength: e.decrypted ? openedRecordLength[dir] : 2,
-                                       decrypted: e.decrypted))
+                alerts.append(RawAlert(frame: frame, time: time, dir: dir, level: level, description: description,
+                                       encrypted: decrypted, recordLength: decrypted ? openedRecordLength[dir] : 2,
+                                       decrypted: decrypted))
             }
         case .encryptedAlert(let length):
             sawTLS = true
-            entry(e.frame, e.time, dir, .encryptedAlert(length: length))
+            entry(frame, time, dir, .encryptedAlert(length: length))
             if alerts.count < 16 {
-                alerts.append(RawAlert(frame: e.frame, time: e.time, dir: dir, level: nil, description: nil,
+                alerts.append(RawAlert(frame: frame, time: time, dir: dir, level: nil, description: nil,
                                        encrypted: true, recordLength: length))
             }
-        case .applicationData(let length) where e.openedAs != nil && e.openedAs != .applicationData:
+        case .applicationData(let length) where openedAs != nil && openedAs != .applicationData:
             // A protected record that held handshake messages or an alert (they follow as their own
             // events): kept among the record sizes, exactly as without keys, but it is not data.
             sawTLS = true
             openedRecordLength[dir] = length
             if serverHello != nil && records.count < limits.maxRecordSizes {
                 if records.capacity == 0 { records.reserveCapacity(16) }
-                records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
+                records.append(RawRecord(frame: frame, dir: dir, type: .applicationData, length: length))
             }
         case .applicationData(let length):
             sawTLS = true
@@ -216,27 +218,27 @@ final class FlowData {
             if firstAppData[dir] == nil { firstAppData[dir] = loc(length) }
             if serverHello != nil && records.count < limits.maxRecordSizes {
                 if records.capacity == 0 { records.reserveCapacity(16) }
-                records.append(RawRecord(frame: e.frame, dir: dir, type: .applicationData, length: length))
+                records.append(RawRecord(frame: frame, dir: dir, type: .applicationData, length: length))
             }
             // Runs of application data from one side are one transcript line.
             if let last = entries.last, last.dir == dir, case .applicationData(let n, let b) = last.event {
                 entries[entries.count - 1].event = .applicationData(records: n + 1, bytes: b + length)
             } else {
-                entry(e.frame, e.time, dir, .applicationData(records: 1, bytes: length))
+                entry(frame, time, dir, .applicationData(records: 1, bytes: length))
             }
         case .heartbeat(let length):
             heartbeats += 1
-            entry(e.frame, e.time, dir, .heartbeat(length: length))
+            entry(frame, time, dir, .heartbeat(length: length))
         case .notTLS(let preview):
-            if plaintext[dir] == nil { plaintext[dir] = Located(preview, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
-            entry(e.frame, e.time, dir, .plaintext(bytes: preview.count))
+            if plaintext[dir] == nil { plaintext[dir] = Located(preview, frame: frame, firstFrame: firstFrame, time: time) }
+            entry(frame, time, dir, .plaintext(bytes: preview.count))
         case .tlsAfterPlaintext(let bytes):
             startTLSAfter = bytes
-            entry(e.frame, e.time, dir, .tlsAfterPlaintext(bytes: bytes))
+            entry(frame, time, dir, .tlsAfterPlaintext(bytes: bytes))
         case .resynchronized(let skipped):
-            entry(e.frame, e.time, dir, .resynchronized(skipped: skipped))
+            entry(frame, time, dir, .resynchronized(skipped: skipped))
             if skipped > 0 {
-                note(Anomaly(.recordResync, frame: e.frame, "TLS record framing recovered after skipping \(skipped) bytes"))
+                note(Anomaly(.recordResync, frame: frame, "TLS record framing recovered after skipping \(skipped) bytes"))
             }
         case .anomaly(let a):
             note(a)
@@ -255,15 +257,14 @@ final class FlowData {
         }
     }
 
-    private func apply(_ message: HandshakeMessage, length: Int, event e: TLSEvent, dir: Int) {
-        func loc<T>(_ v: T) -> Located<T> { Located(v, frame: e.frame, firstFrame: e.firstFrame, time: e.time) }
-        switch message {
-        case .serverHello(let sh) where sh.isHelloRetryRequest:
-            entry(e.frame, e.time, dir, .helloRetryRequest)
-        default:
-            entry(e.frame, e.time, dir, .handshake(message.type, length: length))
+    private func apply(_ message: consuming HandshakeMessage, length: Int, frame: Int, firstFrame: Int, time: Timestamp, dir: Int) {
+        func loc<T>(_ v: T) -> Located<T> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
+        if case .serverHello(let sh) = message, sh.isHelloRetryRequest {
+            entry(frame, time, dir, .helloRetryRequest)
+        } else {
+            entry(frame, time, dir, .handshake(message.type, length: length))
         }
-        switch message {
+        switch consume message {
         case .clientHello(let ch):
             decideRole(clientDir: dir, basis: .clientHello)
             if clientHello == nil {
@@ -289,7 +290,7 @@ final class FlowData {
             streams[1 - dir].adopt(context: ctx, tls13: streams[dir].isTLS13)
             // The server's stream started decrypting when it parsed this ServerHello; the client's starts now.
             if !sh.isHelloRetryRequest && streams[dir].isTLS13,
-               let a = streams[1 - dir].startDecryption(cipherSuite: sh.cipherSuite, frame: e.frame) {
+               let a = streams[1 - dir].startDecryption(cipherSuite: sh.cipherSuite, frame: frame) {
                 anomalies.append(a)
             }
         case .certificate(let cm):
