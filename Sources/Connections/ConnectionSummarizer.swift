@@ -48,13 +48,16 @@ enum ConnectionSummarizer {
         }
         let serverDir = 1 - clientDir
         func side(_ dir: Int) -> Side { dir == clientDir ? .client : .server }
+        // The flow's lists are stored with direction 0 as the client: shared as they are when it is,
+        // copied with the senders swapped when it is not.
+        let swapped = clientDir != 0
 
         var tcp = TCPSummary()
         tcp.syn = d.syn.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
         tcp.synCount = d.synCount
         tcp.synAck = d.synAck.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
-        tcp.fins = d.fins.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
-        tcp.rsts = d.rsts.map { TCPSignal(frame: $0.frame, time: $0.time, sender: side($0.dir)) }
+        tcp.fins = swapped ? d.fins.map { TCPSignal(frame: $0.frame, time: $0.time, sender: $0.sender.other) } : d.fins
+        tcp.rsts = swapped ? d.rsts.map { TCPSignal(frame: $0.frame, time: $0.time, sender: $0.sender.other) } : d.rsts
         func stats(_ dir: Int) -> DirectionStats {
             var s = d.dirStats[dir]
             let r = d.reassembler[dir]
@@ -68,7 +71,7 @@ enum ConnectionSummarizer {
         let cs = stats(clientDir), ss = stats(serverDir)
         tcp.client = cs
         tcp.server = ss
-        tcp.gaps = d.gaps.prefix(32).map { TCPGap(side: side($0.dir), bytes: $0.bytes, frame: $0.frame) }
+        tcp.gaps = swapped ? d.gaps.map { TCPGap(side: $0.side.other, bytes: $0.bytes, frame: $0.frame) } : d.gaps   // at most 32
         tcp.startedBeforeCapture = d.syn == nil && d.synAck == nil
         tcp.sawClientPackets = d.sawDirection[clientDir]
         tcp.sawServerPackets = d.sawDirection[serverDir]
@@ -104,7 +107,9 @@ enum ConnectionSummarizer {
         tls.clientFinished = clientFinished
         tls.serverFinished = serverFinished
         tls.newSessionTickets = d.newSessionTickets
-        tls.encryptedRecords = d.records.map { RecordSize(frame: $0.frame, sender: side($0.dir), contentType: $0.type, length: $0.length) }
+        tls.encryptedRecords = swapped
+            ? d.records.map { RecordSize(frame: $0.frame, sender: $0.sender.other, contentType: $0.contentType, length: $0.length) }
+            : d.records
         tls.clientAppDataRecords = d.appDataRecords[clientDir]
         tls.serverAppDataRecords = d.appDataRecords[serverDir]
         tls.clientAppDataBytes = d.appDataBytes[clientDir]
@@ -128,16 +133,18 @@ enum ConnectionSummarizer {
             switch d.streams[dir].decryption {
             case .active, .done: return true
             case .failed: return false
-            case .off, .noKeys: return !d.records.contains { $0.dir == dir }
+            case .off, .noKeys:
+                let sender = FlowData.side(dir)
+                return !d.records.contains { $0.sender == sender }
             }
         }
         let decrypted = isTLS13 && d.streams[0].decryptedRecords + d.streams[1].decryptedRecords > 0
             && sideRead(0) && sideRead(1)
         tls.decrypted = decrypted
 
-        let transcript = d.entries.map {
-            TranscriptEntry(frame: $0.frame, time: $0.time, sender: side($0.dir), event: $0.event, decrypted: $0.decrypted)
-        }
+        let transcript = swapped ? d.entries.map {
+            TranscriptEntry(frame: $0.frame, time: $0.time, sender: $0.sender.other, event: $0.event, decrypted: $0.decrypted)
+        } : d.entries
 
         // TLS 1.3 without keys: read the record sizes. With the key log the messages themselves are known.
         let inference: TLS13Inference? = isTLS13 && !decrypted ? inferTLS13(tls.encryptedRecords) : nil
@@ -214,14 +221,19 @@ enum ConnectionSummarizer {
         if cs.reassemblyLimitHits > 0 { anomalies.append(reassemblyLimit(cs, .client)) }
         if ss.reassemblyLimitHits > 0 { anomalies.append(reassemblyLimit(ss, .server)) }
 
-        return Connection(
+        // The two summaries are swapped in, not copied (a copy retained every array and hello of the TLS
+        // summary, and destroying the local released them again); `consume` on them is refused by the compiler.
+        var connection = Connection(
             id: d.id, input: d.input, firstFrame: d.firstFrame, lastFrame: d.lastFrame,
             startTime: d.startTime, endTime: d.lastTime,
             client: d.endpoints[clientDir], server: d.endpoints[serverDir],
             clientMAC: d.macs[clientDir], serverMAC: d.macs[serverDir], vlanIDs: d.vlanIDs,
-            roleBasis: basis, tcp: tcp, tls: tls, transcript: consume transcript,
+            roleBasis: basis, tcp: TCPSummary(), tls: TLSSummary(), transcript: consume transcript,
             transcriptTruncated: d.entriesTruncated, anomalies: consume anomalies, outcome: outcome, established: establishedAt != nil, tls13: inference,
             endReason: endReason)
+        swap(&connection.tcp, &tcp)
+        swap(&connection.tls, &tls)
+        return connection
     }
 
     private static func truncation(_ s: DirectionStats, _ side: Side) -> Anomaly {

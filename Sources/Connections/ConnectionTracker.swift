@@ -278,14 +278,16 @@ public final class ConnectionTracker {
             }
         }
         if flags.contains(.rst) {
-            if d.rsts.count < limits.maxSignals { d.rsts.append(RawSignal(frame: frame, time: time, dir: dir)) }
+            if d.rsts.count < limits.maxSignals { d.rsts.append(TCPSignal(frame: frame, time: time, sender: FlowData.side(dir))) }
             d.entry(frame, time, dir, .rst)
             d.closedAt = time
         }
         if flags.contains(.fin) {
             if !d.finDirs[dir] {
                 d.finDirs[dir] = true
-                if d.fins.count < limits.maxSignals { d.fins.append(RawSignal(frame: frame, time: time, dir: dir)) }
+                // Room for both directions' FIN at the first (not grown from 1 to 2).
+                if d.fins.isEmpty { d.fins.reserveCapacity(2) }
+                if d.fins.count < limits.maxSignals { d.fins.append(TCPSignal(frame: frame, time: time, sender: FlowData.side(dir))) }
                 d.entry(frame, time, dir, .fin)
             }
             if d.finDirs[0] && d.finDirs[1] { d.closedAt = time }
@@ -309,7 +311,7 @@ public final class ConnectionTracker {
             if hasKeySource { d.retryAwaitingKeys(dir: 1 - dir) }
         case .gap(let bytes, let frame, let time):
             // Only the first 32 are reported (gap counts and bytes are the reassembler's); thousands of holes must not grow this.
-            if d.gaps.count < 32 { d.gaps.append(RawGap(dir: dir, bytes: bytes, frame: frame)) }
+            if d.gaps.count < 32 { d.gaps.append(TCPGap(side: FlowData.side(dir), bytes: bytes, frame: frame)) }
             d.entry(frame, time, dir, .gap(bytes: bytes))
             d.streams[dir].gap(bytes: bytes, frame: frame, time: time, into: &events)
             applyEvents(to: d, dir: dir)
@@ -470,12 +472,9 @@ final class FlowState: ExpiryQueueMember {
 }
 
 struct RawSignal { var frame: Int; var time: Timestamp; var dir: Int }
-struct RawGap { var dir: Int; var bytes: Int; var frame: Int }
-struct RawEntry { var frame: Int; var time: Timestamp; var dir: Int; var event: TranscriptEntry.Event; var decrypted = false }
 struct RawAlert {
     var frame: Int; var time: Timestamp; var dir: Int
     var level: AlertLevel?; var description: AlertDescription?
     var encrypted: Bool; var recordLength: Int
     var decrypted = false
 }
-struct RawRecord { var frame: Int; var dir: Int; var type: ContentType; var length: Int }

@@ -24,20 +24,23 @@ final class FlowData {
     let sawDirection: PerDirection<Bool>
     let dirStats: PerDirection<DirectionStats>
 
+    // The lists below hold the summary's own element types with direction 0 as the client and 1 as the
+    // server (`side(_:)`): when that guess holds (the first sender is nearly always the client), the
+    // summary shares these arrays instead of building its own copies; otherwise it flips the senders.
     var syn: RawSignal?
     var synAck: RawSignal?
     var synCount = 0
-    var rsts: [RawSignal] = []
-    var fins: [RawSignal] = []
+    var rsts: [TCPSignal] = []
+    var fins: [TCPSignal] = []
     let finDirs: PerDirection<Bool>
     var closedAt: Timestamp?
-    var gaps: [RawGap] = []
+    var gaps: [TCPGap] = []
     var endReasonOverride: String?
 
     var clientDir: Int?
     var roleBasis: RoleBasis?
 
-    var entries: [RawEntry] = []
+    var entries: [TranscriptEntry] = []
     var entriesTruncated = false
     var anomalies: [Anomaly] = []
 
@@ -61,7 +64,7 @@ final class FlowData {
     let finished: PerDirection<Located<Int>?>
     var newSessionTickets = 0
     var alerts: [RawAlert] = []
-    var records: [RawRecord] = []
+    var records: [RecordSize] = []
     let appDataRecords: PerDirection<Int>
     let appDataBytes: PerDirection<Int>
     let firstAppData: PerDirection<Located<Int>?>
@@ -124,6 +127,10 @@ final class FlowData {
         slab.deallocate()
     }
 
+    /// The side a direction's items are stored under until the summary knows the roles (see `rsts`).
+    @inline(__always)
+    static func side(_ dir: Int) -> Side { dir == 0 ? .client : .server }
+
     /// Stronger evidence of who is the client overrides weaker: SYN > SYN-ACK > ClientHello > ServerHello.
     func decideRole(clientDir dir: Int, basis: RoleBasis) {
         if let current = roleBasis, Self.rank(current) >= Self.rank(basis) { return }
@@ -150,10 +157,11 @@ final class FlowData {
             }
             return
         }
-        // A handshake's transcript is 10-20 lines: past the hello, room for 16 at once rather than doubling.
-        // Not earlier: a SYN flood's 50,000 one-line flows would each hold room for 16 (+50 MB measured).
-        if entries.count == 4 { entries.reserveCapacity(16) }
-        entries.append(RawEntry(frame: frame, time: time, dir: dir, event: event, decrypted: applyingDecrypted))
+        // A handshake's transcript is 10-20 lines: room for 4 at the first (SYN, SYN-ACK, the hellos) and
+        // 16 past the hello, rather than growing 1, 2, 4, 8, 16. Not 16 at once: a SYN flood's 50,000
+        // one-line flows would each hold room for 16 (+50 MB measured); room for 4 is ~170 bytes more each.
+        if entries.isEmpty { entries.reserveCapacity(4) } else if entries.count == 4 { entries.reserveCapacity(16) }
+        entries.append(TranscriptEntry(frame: frame, time: time, sender: Self.side(dir), event: event, decrypted: applyingDecrypted))
     }
 
     /// The direction currently believed to be the server's (for messages whose side is implied).
@@ -209,7 +217,7 @@ final class FlowData {
             openedRecordLength[dir] = length
             if serverHello != nil && records.count < limits.maxRecordSizes {
                 if records.capacity == 0 { records.reserveCapacity(16) }
-                records.append(RawRecord(frame: frame, dir: dir, type: .applicationData, length: length))
+                records.append(RecordSize(frame: frame, sender: Self.side(dir), contentType: .applicationData, length: length))
             }
         case .applicationData(let length):
             sawTLS = true
@@ -218,10 +226,10 @@ final class FlowData {
             if firstAppData[dir] == nil { firstAppData[dir] = loc(length) }
             if serverHello != nil && records.count < limits.maxRecordSizes {
                 if records.capacity == 0 { records.reserveCapacity(16) }
-                records.append(RawRecord(frame: frame, dir: dir, type: .applicationData, length: length))
+                records.append(RecordSize(frame: frame, sender: Self.side(dir), contentType: .applicationData, length: length))
             }
             // Runs of application data from one side are one transcript line.
-            if let last = entries.last, last.dir == dir, case .applicationData(let n, let b) = last.event {
+            if let last = entries.last, last.sender == Self.side(dir), case .applicationData(let n, let b) = last.event {
                 entries[entries.count - 1].event = .applicationData(records: n + 1, bytes: b + length)
             } else {
                 entry(frame, time, dir, .applicationData(records: 1, bytes: length))
