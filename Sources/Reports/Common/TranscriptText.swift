@@ -26,14 +26,14 @@ public enum TranscriptText {
         case .helloRetryRequest: out.append("HelloRetryRequest")
         case .malformedHandshake(let t, let reason):
             out.append("malformed "); out.append(messageName: t)
-            out.startDetail(); out.append(reason)
+            out.startDetail(); out.append(string: reason)
         case .encryptedHandshake(let length):
             out.append("encrypted handshake (Finished)")
             out.startDetail(); out.append(decimal: length); out.append("-byte record")
         case .changeCipherSpec: out.append("ChangeCipherSpec")
         case .alert(let level, let d):
             out.append("Alert")
-            out.startDetail(); out.append(level.description); out.append(" "); out.append(d.description)
+            out.startDetail(); out.append(string: level.description); out.append(" "); out.append(string: d.description)
         case .encryptedAlert(let length):
             out.append("encrypted Alert")
             out.startDetail(); out.append(decimal: length); out.append("-byte record")
@@ -63,8 +63,10 @@ public enum TranscriptText {
 
 /// Where `TranscriptText.spell` puts an event's words.
 protocol TranscriptTextOutput {
+    /// Words of this code base (a literal is taken by this one, not by `append(string:)`).
     mutating func append(_ text: StaticString)
-    mutating func append(_ text: String)
+    /// Words made at run time (names, a capture's reason text).
+    mutating func append(string text: String)
     mutating func append(decimal n: Int)
     /// `t.displayName`.
     mutating func append(messageName t: HandshakeType)
@@ -77,11 +79,11 @@ struct TranscriptTextStrings: TranscriptTextOutput {
     var name = ""
     var detail: String?
 
-    mutating func append(_ text: StaticString) { append(text.description) }
-    mutating func append(_ text: String) {
+    mutating func append(_ text: StaticString) { append(string: text.description) }
+    mutating func append(string text: String) {
         if detail == nil { name += text } else { detail! += text }
     }
-    mutating func append(decimal n: Int) { append(String(n)) }
-    mutating func append(messageName t: HandshakeType) { append(t.displayName) }
+    mutating func append(decimal n: Int) { append(string: String(n)) }
+    mutating func append(messageName t: HandshakeType) { append(string: t.displayName) }
     mutating func startDetail() { detail = "" }
 }

@@ -25,6 +25,10 @@ public enum ConnectionJSON {
     public final class Memo {
         var distinguishedNames: [[UInt8]: String] = [:]
         var vendors: [UInt32: String?] = [:]
+        /// The last vendor looked up for a client and for a server (index 0 and 1), as (OUI,
+        /// vendor): a capture's connections mostly join the same few devices, and comparing an
+        /// OUI costs a few instructions where hashing it for `vendors` costs a few hundred.
+        var lastVendors: [(oui: UInt32, vendor: String?)] = [(.max, nil), (.max, nil)]
         /// Compact JSON of certificate lists, by the address of the list's storage: the entry
         /// keeps that storage alive and an array's shared storage is never written, so the same
         /// address means the same certificates (chains are shared by the connections that sent
@@ -61,9 +65,17 @@ public enum ConnectionJSON {
             return name
         }
 
-        /// `OUITable.vendor(forOUI:)` of the address's first three bytes.
-        func vendor(_ mac: EthernetAddress) -> String? {
+        /// `OUITable.vendor(forOUI:)` of the address's first three bytes; `side` (0 or 1) picks the
+        /// entry of `lastVendors`.
+        func vendor(_ mac: EthernetAddress, side: Int) -> String? {
             let oui = UInt32(truncatingIfNeeded: mac.value >> 24)
+            if lastVendors[side].oui == oui { return lastVendors[side].vendor }
+            let vendor = vendor(oui: oui, mac)
+            lastVendors[side] = (oui, vendor)
+            return vendor
+        }
+
+        private func vendor(oui: UInt32, _ mac: EthernetAddress) -> String? {
             if let known = vendors[oui] { return known }
             // The OUI as "xx:xx:xx", the first eight bytes of the address's text.
             let text = String(unsafeUninitializedCapacity: EthernetAddress.textLength) { buffer in
@@ -83,7 +95,6 @@ public enum ConnectionJSON {
     /// `write`'s body: every call here writes into a buffer known to be the writer's own.
     static func writeObject(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter, memo: Memo) {
         let c = ac.connection
-        let tls = c.tls
         w.beginObject()
         w.field("id", id)
         w.field("input", c.input)
@@ -92,15 +103,61 @@ public enum ConnectionJSON {
         w.field("start_time", timestamp: c.startTime)
         w.field("end_time", timestamp: c.endTime)
         w.key("duration"); w.double((c.endTime.difference(from: c.startTime) * 1e6).rounded() / 1e6)
-        endpoint("client", c.client, c.clientMAC, memo, &w)
-        endpoint("server", c.server, c.serverMAC, memo, &w)
+        endpoint("client", c.client, c.clientMAC, side: 0, memo, &w)
+        endpoint("server", c.server, c.serverMAC, side: 1, memo, &w)
         w.field("vlan", ints: c.vlanIDs)
         w.field("role_basis", c.roleBasis.rawValue)
         w.field("outcome", c.outcome.rawValue)
         w.field("profile", ac.profile)
         w.field("end_reason", c.endReason)
 
-        w.key("tls"); w.beginObject()
+        w.key("tls")
+        tlsObject(c.tls, ac, memo, &w)
+
+        w.key("plaintext"); w.beginObject()
+        plaintext("client", c.tls.clientPlaintext, c.tls.clientPlaintextBytes, &w)
+        plaintext("server", c.tls.serverPlaintext, c.tls.serverPlaintextBytes, &w)
+        w.endObject()
+
+        tcp(c.tcp, &w)
+
+        w.key("transcript"); w.beginArray()
+        for e in c.transcript {
+            w.beginObject()
+            w.field("frame", e.frame)
+            w.field("time", timestamp: e.time)
+            w.field("sender", side: e.sender)
+            transcriptWords(e.event, &w)
+            if e.decrypted { w.field("decrypted", true) }
+            w.endObject()
+        }
+        w.endArray()
+        w.field("transcript_truncated", c.transcriptTruncated)
+
+        w.key("anomalies"); w.beginArray()
+        for a in c.anomalies {
+            w.beginObject()
+            w.field("kind", a.kind.rawValue)
+            w.field("frame", a.frame)
+            w.field("detail", a.detail)
+            w.endObject()
+        }
+        w.endArray()
+
+        w.key("findings"); w.beginArray()
+        // Each finding read in place: a `for f in` loop copies every one (a dozen Strings to retain).
+        ac.findings.withUnsafeBufferPointer { findings in
+            for i in findings.indices { finding(findings[i], &w) }
+        }
+        w.endArray()
+        w.endObject()
+    }
+
+    /// The "tls" object. `tls` is a parameter, not a local copy of `ac.connection.tls`, so that
+    /// the summary (some twenty references) is read in place instead of copied and destroyed.
+    static func tlsObject(_ tls: TLSSummary, _ ac: AnalyzedConnection, _ memo: Memo, _ w: inout JSONWriter) {
+        let c = ac.connection
+        w.beginObject()
         w.field("version", codePoint: tls.version)   // the name, or hex when unnamed: its description
         w.field("cipher", codePoint: tls.cipher)
         w.field("server_name", tls.serverName)
@@ -188,52 +245,17 @@ public enum ConnectionJSON {
         w.field("heartbeats", tls.heartbeats)
         w.endObject()
         }
-        w.endObject() // tls
-
-        w.key("plaintext"); w.beginObject()
-        plaintext("client", tls.clientPlaintext, tls.clientPlaintextBytes, &w)
-        plaintext("server", tls.serverPlaintext, tls.serverPlaintextBytes, &w)
-        w.endObject()
-
-        tcp(c.tcp, &w)
-
-        w.key("transcript"); w.beginArray()
-        for e in c.transcript {
-            w.beginObject()
-            w.field("frame", e.frame)
-            w.field("time", timestamp: e.time)
-            w.field("sender", side: e.sender)
-            transcriptWords(e.event, &w)
-            if e.decrypted { w.field("decrypted", true) }
-            w.endObject()
-        }
-        w.endArray()
-        w.field("transcript_truncated", c.transcriptTruncated)
-
-        w.key("anomalies"); w.beginArray()
-        for a in c.anomalies {
-            w.beginObject()
-            w.field("kind", a.kind.rawValue)
-            w.field("frame", a.frame)
-            w.field("detail", a.detail)
-            w.endObject()
-        }
-        w.endArray()
-
-        w.key("findings"); w.beginArray()
-        for f in ac.findings { finding(f, &w) }
-        w.endArray()
         w.endObject()
     }
 
-    static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, _ memo: Memo, _ w: inout JSONWriter) {
+    static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, side: Int, _ memo: Memo, _ w: inout JSONWriter) {
         w.key(key); w.beginObject()
         w.key("ip"); w.unescapedString(maxLength: IPAddress.maxTextLength) { e.ip.writeDescription(into: $0) }
         w.field("port", Int(e.port))
         w.key("mac")
         if let m = mac, !m.isZero {
             w.unescapedString(maxLength: EthernetAddress.textLength) { m.writeDescription(into: $0); return EthernetAddress.textLength }
-            w.field("vendor", memo.vendor(m))
+            w.field("vendor", memo.vendor(m, side: side))
         } else {
             w.null()
         }
@@ -494,7 +516,7 @@ struct TranscriptJSONFields: TranscriptTextOutput {
     let writer: UnsafeMutablePointer<JSONWriter>
 
     mutating func append(_ text: StaticString) { writer.pointee.appendToString(text) }
-    mutating func append(_ text: String) { writer.pointee.appendToString(text) }
+    mutating func append(string text: String) { writer.pointee.appendToString(text) }
     mutating func append(decimal n: Int) { writer.pointee.appendToString(decimal: n) }
     mutating func append(messageName t: HandshakeType) {
         writer.pointee.appendToString(codePointName: .handshakeMessage, UInt16(t.rawValue)) { t.displayName }

@@ -1,4 +1,9 @@
 import WireCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A small streaming JSON writer. Hand-written rather than `JSONEncoder` because output is streamed
 /// connection by connection (memory stays bounded on gigabyte captures) and key order is part of
@@ -31,13 +36,10 @@ public struct JSONWriter {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var cleanLiterals: UnsafeMutablePointer<UInt>
-    /// Bit n: the container open at depth n (0 = top level) already holds a value, so the next one
-    /// needs a comma. A bit stack instead of an array: no array traffic per value.
-    private var commaBits: UInt64 = 0
-    /// `1 << depth`, or 0 from depth 64 on (where `deeperCommas` holds the flags).
-    private var depthBit: UInt64 = 1
-    private var deeperCommas: [Bool] = []
-    private var afterKey = false
+    /// What was written last, which is all that decides what goes before the next key or value
+    /// (a comma after a sibling, nothing after a key or an opening bracket): one byte of state
+    /// instead of a flag per open container.
+    private var position = Position.open
     /// True inside `writingOwnBuffer`: the buffer was checked to be this writer's own once, so
     /// the per-call copy-on-write check (a runtime call) is skipped.
     private var bufferKnownOwn = false
@@ -81,10 +83,7 @@ public struct JSONWriter {
             cleanLiterals = storage.cleanLiterals
         }
         count = 0
-        commaBits = 0
-        depthBit = 1
-        deeperCommas.removeAll()
-        afterKey = false
+        position = .open
         depth = 0
     }
 
@@ -179,35 +178,27 @@ public struct JSONWriter {
         for _ in 0..<depth { put(32, 32) }
     }
 
+    /// What `position` can be.
+    private enum Position: UInt8 {
+        /// At the start, or just after `{` or `[`: the next value is the first of its container.
+        case open
+        /// After a value: the next one is its sibling.
+        case afterValue
+        /// After `"key":`: the next value is the key's.
+        case afterKey
+    }
+
     /// What goes before any value: the copy-on-write check, then nothing after a key, else a comma
-    /// after a sibling and, when pretty, a new line.
+    /// after a sibling and, when pretty, a new line. The value follows, so `position` becomes
+    /// `afterValue`.
     @inline(__always)
     private mutating func valuePrefix() {
         ensureUnique()
-        if afterKey { afterKey = false; return }
-        if depthBit != 0 {
-            if commaBits & depthBit != 0 { put(44) } else { commaBits |= depthBit }
-        } else {
-            if hasValue(at: depth) { put(44) }
-            setHasValue(at: depth, true)
-        }
+        let before = position
+        position = .afterValue
+        if before == .afterKey { return }
+        if before == .afterValue { put(44) }
         if pretty && depth > 0 { newlineIndent() }
-    }
-
-    @inline(__always)
-    private func hasValue(at level: Int) -> Bool {
-        level < 64 ? commaBits & (1 << level) != 0 : deeperCommas[level - 64]
-    }
-
-    @inline(__always)
-    private mutating func setHasValue(at level: Int, _ value: Bool) {
-        if level < 64 {
-            if value { commaBits |= 1 << level } else { commaBits &= ~(1 << level) }
-        } else if level - 64 < deeperCommas.count {
-            deeperCommas[level - 64] = value
-        } else {
-            deeperCommas.append(value)
-        }
     }
 
     public mutating func beginObject() { valuePrefix(); put(123); enterContainer() }
@@ -218,24 +209,22 @@ public struct JSONWriter {
     @inline(__always)
     private mutating func enterContainer() {
         depth += 1
-        depthBit = depth < 64 ? 1 << depth : 0
-        setHasValue(at: depth, false)
+        position = .open
     }
 
     /// Back to the enclosing container, with a new line first when pretty and the container has values.
     @inline(__always)
     private mutating func leaveContainer() {
         ensureUnique()
-        let had = hasValue(at: depth)
         depth -= 1
-        depthBit = depth < 64 ? 1 << depth : 0
-        if had && pretty { newlineIndent() }
+        if pretty && position != .open { newlineIndent() }
+        position = .afterValue
     }
 
     /// A key from this code base's literals: its bytes are copied without a String.
     public mutating func key(_ k: StaticString) {
         keyAndColon(k)
-        afterKey = true
+        position = .afterKey
     }
 
     /// A key built at run time (for literals the `StaticString` overload is taken).
@@ -244,27 +233,34 @@ public struct JSONWriter {
         valuePrefix()
         appendEscaped(k)
         if pretty { put(58, 32) } else { put(58) }
-        afterKey = true
+        position = .afterKey
     }
 
     /// The value prefix, `"key":` and, when pretty, a space: what every `field` starts with. A
-    /// key is a literal, almost always short and clean: it is copied with one room check.
+    /// key is a literal, almost always short and clean: compact output writes the comma (when one
+    /// is due), the key and its quotes and colon after one room check, the comma stored always and
+    /// kept or not by where the key goes (no branch), and leaves `position` as a value would.
     @inline(__always)
     private mutating func keyAndColon(_ k: StaticString) {
-        valuePrefix()
-        if k.hasPointerRepresentation {
+        ensureUnique()
+        if !pretty && k.hasPointerRepresentation {
             let n = k.utf8CodeUnitCount
-            reserve(n + 4)   // quotes, colon, space
-            let out = base + count
+            reserve(n + 4)   // comma, quotes, colon
+            var out = base + count
+            out[0] = 44
+            if position == .afterValue { out += 1 }
             if copyLiteral(k.utf8Start, n, to: out + 1) {
                 out[0] = 34
                 out[n + 1] = 34
                 out[n + 2] = 58
-                count += n + 3
-                if pretty { put(32) }
+                count = out + n + 3 - base
+                position = .afterValue
                 return
             }
+            // A key to escape: nothing was counted, the general path writes over those bytes.
         }
+        // Pretty output (tests and people, not the per-connection path), or a key to escape.
+        valuePrefix()
         k.withUTF8Buffer { appendEscaped($0) }
         if pretty { put(58, 32) } else { put(58) }
     }
@@ -531,9 +527,9 @@ public struct JSONWriter {
         let raw = UnsafeRawPointer(p), rawOut = UnsafeMutableRawPointer(out)
         if n >= 8 {
             var i = 0
-            while i + 8 <= n {
+            while i &+ 8 <= n {   // wrapping: an index into a buffer of n bytes, no overflow test per word
                 rawOut.storeBytes(of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
-                i += 8
+                i &+= 8
             }
             if i < n {
                 rawOut.storeBytes(of: raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
@@ -679,9 +675,18 @@ public struct JSONWriter {
 
     /// `m` (at least 100) in decimal at `out`; returns the number of digits.
     static func writeLongDecimal(_ m: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
-        var digits = 3
-        var power: UInt64 = 1000
-        while m >= power && digits < 20 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
+        // Counted by comparisons up to seven digits (frame numbers, lengths, byte counts), then by
+        // a loop (each step a multiply and a compare more than a comparison).
+        var digits: Int
+        if m < 10_000 {
+            digits = m < 1000 ? 3 : 4
+        } else if m < 1_000_000 {
+            digits = m < 100_000 ? 5 : 6
+        } else {
+            digits = 7
+            var power: UInt64 = 10_000_000
+            while m >= power && digits < 20 { digits &+= 1; power = power &* 10 }   // 10^19 > |Int64.min|
+        }
         var m = m
         var i = digits
         while m >= 100 {
@@ -797,11 +802,11 @@ public struct JSONWriter {
             return true
         }
         var i = 0
-        while i + 8 <= n {
+        while i &+ 8 <= n {   // wrapping, as in `copyWords`
             let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
             guard !needsEscape(w) else { return false }
             UnsafeMutableRawPointer(out + i).storeBytes(of: w, as: UInt64.self)
-            i += 8
+            i &+= 8
         }
         if i < n {
             let w = UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self)
@@ -941,11 +946,22 @@ private final class CodePointListMemo {
         json.deallocate()
     }
 
+    /// Four values per step (a ClientHello's lists are dozens long), then a final mix so that
+    /// every value bit reaches the low bits `slotIndex` takes.
     @inline(__always)
     private static func hash(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> UInt64 {
         var h = 0xcbf2_9ce4_8422_2325 ^ UInt64(family.rawValue) &* 0x9e37_79b9_7f4a_7c15 ^ UInt64(list.count)
-        for v in list { h = (h ^ UInt64(v)) &* 0x0000_0100_0000_01b3 }
-        return h ^ h >> 29
+        guard let start = list.baseAddress else { return h }
+        let raw = UnsafeRawPointer(start), n = list.count
+        var i = 0
+        while i + 4 <= n {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i &* 2, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+            i &+= 4
+        }
+        while i < n { h = (h ^ UInt64(start[i])) &* 0x0000_0100_0000_01b3; i &+= 1 }
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        return h ^ h >> 33
     }
 
     @inline(__always)
@@ -957,8 +973,8 @@ private final class CodePointListMemo {
         let h = Self.hash(family, list)
         let slot = slots[Self.slotIndex(h)]
         guard slot.hash == h, slot.family == Int32(family.rawValue), Int(slot.count) == list.count else { return nil }
-        let known = values + Int(slot.valuesAt)
-        for i in 0..<list.count where known[i] != list[i] { return nil }
+        guard let start = list.baseAddress,
+              memcmp(values + Int(slot.valuesAt), start, list.count * MemoryLayout<UInt16>.stride) == 0 else { return nil }
         return (UnsafePointer(json + Int(slot.jsonAt)), Int(slot.jsonLength))
     }
 
