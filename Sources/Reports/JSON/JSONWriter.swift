@@ -87,6 +87,16 @@ public struct JSONWriter {
         depth = 0
     }
 
+    /// Starts another document after those written so far, which stay: a report batches many
+    /// connections' objects into one write. A new line, and a comma before it when `comma`,
+    /// separate it from the last (raw bytes: together the documents need not be one JSON value).
+    public mutating func beginNextDocument(comma: Bool) {
+        ensureUnique()
+        if comma { put(44, 10) } else { put(10) }
+        position = .open
+        depth = 0
+    }
+
     // MARK: - Output buffer
 
     /// Raw bytes, freed with the last writer that holds them.
