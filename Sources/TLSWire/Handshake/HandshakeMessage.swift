@@ -14,19 +14,21 @@ public struct HandshakeContext: Sendable, Hashable {
 }
 
 /// One decoded handshake message body (the 4-byte header is the reassembler's).
-public indirect enum HandshakeMessage: Sendable, Hashable {
+/// The messages with fields are boxed (events carrying a message stay small and cheap to copy); the
+/// ones that are only a length are not, so they cost no allocation.
+public enum HandshakeMessage: Sendable, Hashable {
     case helloRequest
-    case clientHello(ClientHello)
+    indirect case clientHello(ClientHello)
     /// A HelloRetryRequest is a ServerHello with `isHelloRetryRequest`.
-    case serverHello(ServerHello)
-    case newSessionTicket(NewSessionTicket)
+    indirect case serverHello(ServerHello)
+    indirect case newSessionTicket(NewSessionTicket)
     case endOfEarlyData
-    case encryptedExtensions(EncryptedExtensions)
-    case certificate(CertificateMessage)
-    case serverKeyExchange(ServerKeyExchange)
-    case certificateRequest(CertificateRequest)
+    indirect case encryptedExtensions(EncryptedExtensions)
+    indirect case certificate(CertificateMessage)
+    indirect case serverKeyExchange(ServerKeyExchange)
+    indirect case certificateRequest(CertificateRequest)
     case serverHelloDone
-    case certificateVerify(CertificateVerify)
+    indirect case certificateVerify(CertificateVerify)
     case clientKeyExchange(ClientKeyExchange)
     case finished(Finished)
     case certificateStatus(CertificateStatus)

@@ -242,14 +242,19 @@ public struct TLSRecordStream: Sendable {
         while !data.isEmpty {
             if !inRecord || headerCount < 5 {
                 if !inRecord { inRecord = true; headerCount = 0; recordFirstFrame = frame }
-                // Fast path: whole header in this chunk.
-                let need = 5 - headerCount
-                let take = min(need, data.count)
-                for i in 0..<take { header[headerCount + i] = data[i] }
-                headerCount += take
-                data = UnsafeRawBufferPointer(rebasing: data[take...])
-                if headerCount < 5 { return data }
-                guard Self.plausibleHeader(header[0], header[1], header[2], header[3], header[4]) else {
+                if headerCount == 0 && data.count >= 5 {
+                    // The whole header in this chunk (nearly always): read at once, not byte by byte.
+                    header = RecordHeaderBytes(b0: data[0], b1: data[1], b2: data[2], b3: data[3], b4: data[4])
+                    headerCount = 5
+                    data = UnsafeRawBufferPointer(rebasing: data[5...])
+                } else {
+                    let take = min(5 - headerCount, data.count)
+                    for i in 0..<take { header[headerCount + i] = data[i] }
+                    headerCount += take
+                    data = UnsafeRawBufferPointer(rebasing: data[take...])
+                    if headerCount < 5 { return data }
+                }
+                guard Self.plausibleHeader(header.b0, header.b1, header.b2, header.b3, header.b4) else {
                     events.append(TLSEvent(.anomaly(Anomaly(.malformedRecord, frame: frame,
                         "invalid TLS record header \(Hex.encode(header.array, separator: " ")); looking for the next record")),
                         firstFrame: recordFirstFrame, frame: frame, time: time))
@@ -260,8 +265,8 @@ public struct TLSRecordStream: Sendable {
                     resyncSkipped = 0
                     return data
                 }
-                recordType = header[0]
-                recordLength = Int(header[3]) << 8 | Int(header[4])
+                recordType = header.b0
+                recordLength = Int(header.b3) << 8 | Int(header.b4)
                 recordRemaining = recordLength
                 recordCount += 1
                 switch recordType {
