@@ -116,4 +116,32 @@ import TestSupport
             }
         }
     }
+
+    /// `offered` as it was before it remembered its evidence by the hello's lists.
+    static func referenceOffered(_ ch: ClientHello) -> [Evidence] {
+        var e = [Evidence("client offered versions", ch.offeredVersions.map(\.description).joined(separator: ", "))]
+        let suites = ch.cipherSuites.filter { !$0.isGREASE && !$0.isSignalling }
+        e.append(Evidence("client offered \(suites.count) cipher suites", suites.map(\.description).joined(separator: ", ")))
+        let groups = ch.supportedGroups.filter { !$0.isGREASE }
+        if !groups.isEmpty { e.append(Evidence("client offered groups", groups.map(\.description).joined(separator: ", "))) }
+        let sigs = ch.signatureAlgorithms.filter { !$0.isGREASE }
+        if !sigs.isEmpty { e.append(Evidence("client offered signature algorithms", sigs.map(\.description).joined(separator: ", "))) }
+        return e
+    }
+
+    @Test func offerEvidenceIsTheSameWhetherRememberedOrNot() {
+        let suites: [UInt16] = [0xc02f, 0xc013, 0x002f, 0x000a, 0x1301, 0x00ff, 0x5600, 0x0a0a, 0xfefe]
+        let groups: [UInt16] = [0x001d, 0x0017, 0x0a0a, 0x0100, 0x7777]
+        let sigs: [UInt16] = [0x0403, 0x0804, 0x0201, 0x1a1a, 0xeeee]
+        var rng = SplitMix64(seed: 0x0FFE)
+        for _ in 0..<2_000 {
+            var hello = ClientHello()
+            hello.legacyVersion = FastPathTests.versions.randomElement(using: &rng)!
+            hello.supportedVersions = (0..<Int.random(in: 0...3, using: &rng)).map { _ in FastPathTests.versions.randomElement(using: &rng)! }
+            hello.cipherSuites = (0..<Int.random(in: 0...4, using: &rng)).map { _ in CipherSuite(rawValue: suites.randomElement(using: &rng)!) }
+            hello.supportedGroups = (0..<Int.random(in: 0...2, using: &rng)).map { _ in NamedGroup(rawValue: groups.randomElement(using: &rng)!) }
+            hello.signatureAlgorithms = (0..<Int.random(in: 0...2, using: &rng)).map { _ in SignatureScheme(rawValue: sigs.randomElement(using: &rng)!) }
+            #expect(NegotiationDiff.offered(hello) == Self.referenceOffered(hello))
+        }
+    }
 }
