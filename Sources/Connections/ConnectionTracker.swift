@@ -298,7 +298,20 @@ public final class ConnectionTracker {
     /// of the hello it carries; the list is left empty, its room kept). Most calls find one event or none.
     @inline(__always)
     private func applyEvents(to d: FlowData, dir: Int) {
-        if events.count > 1 { events.reverse() }
+        if events.count > 1 {
+            // Reversed by moving the events (`reverse()` copied each one it swapped, then destroyed the copy).
+            events.withUnsafeMutableBufferPointer { b in
+                guard var lo = b.baseAddress else { return }
+                var hi = lo + (b.count - 1)
+                while lo < hi {
+                    let t = lo.move()
+                    lo.moveInitialize(from: hi, count: 1)
+                    hi.initialize(to: t)
+                    lo += 1
+                    hi -= 1
+                }
+            }
+        }
         while let e = events.popLast() { d.apply(e, dir: dir) }
     }
 

@@ -175,7 +175,10 @@ final class FlowData {
         func loc(_ v: Int) -> Located<Int> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
         applyingDecrypted = decrypted
         defer { applyingDecrypted = false }
-        switch e.kind {
+        // The kind is swapped out of the event, not copied: what it carries moves on into the flow.
+        var kind = TLSEvent.Kind.changeCipherSpec
+        swap(&kind, &e.kind)
+        switch consume kind {
         case .handshake(let message, let length):
             sawTLS = true
             apply(message, length: length, frame: frame, firstFrame: firstFrame, time: time, dir: dir)
@@ -266,7 +269,7 @@ final class FlowData {
     }
 
     private func apply(_ message: consuming HandshakeMessage, length: Int, frame: Int, firstFrame: Int, time: Timestamp, dir: Int) {
-        func loc<T>(_ v: T) -> Located<T> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
+        func loc<T>(_ v: consuming T) -> Located<T> { Located(v, frame: frame, firstFrame: firstFrame, time: time) }
         if case .serverHello(let sh) = message, sh.isHelloRetryRequest {
             entry(frame, time, dir, .helloRetryRequest)
         } else {
@@ -276,13 +279,13 @@ final class FlowData {
         case .clientHello(let ch):
             decideRole(clientDir: dir, basis: .clientHello)
             if clientHello == nil {
-                clientHello = loc(ch)
-                clientHelloDir = dir
                 if let keys = limits.keySource {
                     // Both directions learn the client random now; each looks its secrets up at the ServerHello.
                     streams[dir].expectKeys(from: keys, clientRandom: ch.random, sender: .client)
                     streams[1 - dir].expectKeys(from: keys, clientRandom: ch.random, sender: .server)
                 }
+                clientHello = loc(ch)   // the hello's last use: moved, not copied
+                clientHelloDir = dir
             } else if retryClientHello == nil {
                 retryClientHello = loc(ch)
             }
