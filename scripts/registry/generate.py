@@ -287,8 +287,8 @@ def render_tables(tables: list[tuple[str, str, int, dict[int, str], str]]) -> st
 def render_suites(suites: list[Suite]) -> str:
     # Build time: a 350-element array literal (of tuples, or of Row(...) calls) took the Swift type
     # checker 1-3 s, because the whole literal is solved as one constraint system. The rows are
-    # therefore one multi-line string literal (a single trivially typed expression), split once at
-    # first use. Columns: value|name|keyExchange|authentication|encryption|mac|forwardSecret|tls13Only|weaknesses
+    # therefore one multi-line string literal (a single trivially typed expression), read once at
+    # first use by CipherSuiteInfo.table(fromRows:) in CodePoints.swift. Columns: value|name|keyExchange|authentication|encryption|mac|forwardSecret|tls13Only|weaknesses
     for s in suites:
         for f in (s.name, s.key_exchange, s.authentication, s.encryption, s.mac, *s.weaknesses):
             if any(c in f for c in "|\n\\ \""):
@@ -296,20 +296,7 @@ def render_suites(suites: list[Suite]) -> str:
     out = [header(["tls-parameters-4.csv (IANA TLS Cipher Suites)"])]
     out.append("extension RegistryTables {")
     out.append(f"    /// Every IANA-assigned cipher suite, with its parts parsed from the name ({len(suites)} entries).")
-    out.append("    static let cipherSuites: [UInt16: CipherSuiteInfo] = {")
-    out.append("        var table: [UInt16: CipherSuiteInfo] = [:]")
-    out.append("        for line in suiteRows.split(separator: \"\\n\") {")
-    out.append("            let f = line.split(separator: \"|\", omittingEmptySubsequences: false).map(String.init)")
-    out.append("            guard f.count == 9, let value = UInt16(f[0].dropFirst(2), radix: 16) else {")
-    out.append("                preconditionFailure(\"malformed generated cipher suite row: \\(line)\")")
-    out.append("            }")
-    out.append("            table[value] = CipherSuiteInfo(")
-    out.append("                name: f[1], keyExchange: f[2], authentication: f[3], encryption: f[4], mac: f[5],")
-    out.append("                forwardSecret: f[6] == \"1\", weaknesses: f[8].split(separator: \" \").map(String.init),")
-    out.append("                tls13Only: f[7] == \"1\")")
-    out.append("        }")
-    out.append("        return table")
-    out.append("    }()")
+    out.append("    static let cipherSuites = CipherSuiteInfo.table(fromRows: suiteRows)")
     out.append("")
     out.append("    // value|name|keyExchange|authentication|encryption|mac|forwardSecret|tls13Only|weaknesses (space-separated)")
     out.append("    private static let suiteRows: String = \"\"\"")

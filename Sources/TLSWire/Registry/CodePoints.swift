@@ -132,6 +132,42 @@ public struct CipherSuiteInfo: Sendable, Hashable {
     }
 }
 
+extension CipherSuiteInfo {
+    /// The generated suite table from its rows (`value|name|keyExchange|authentication|encryption|mac|
+    /// forwardSecret|tls13Only|weaknesses`, weaknesses space-separated), read on the text's UTF-8 bytes:
+    /// splitting it as Strings cost about 24 M instructions, paid at the start of every run.
+    static func table(fromRows text: String) -> [UInt16: CipherSuiteInfo] {
+        var table: [UInt16: CipherSuiteInfo] = [:]
+        var rows = text
+        rows.withUTF8 { all in
+            var fields: [Range<Int>] = []
+            fields.reserveCapacity(9)
+            var lineStart = 0
+            while lineStart < all.count {
+                var lineEnd = lineStart
+                while lineEnd < all.count && all[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                fields.removeAll(keepingCapacity: true)
+                var fieldStart = lineStart
+                for i in lineStart...lineEnd where i == lineEnd || all[i] == UInt8(ascii: "|") {
+                    fields.append(fieldStart..<i)
+                    fieldStart = i + 1
+                }
+                func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: all[r]), as: UTF8.self) }
+                func flag(_ r: Range<Int>) -> Bool { r.count == 1 && all[r.lowerBound] == UInt8(ascii: "1") }
+                guard fields.count == 9, let value = UInt16(text(fields[0]).dropFirst(2), radix: 16) else {
+                    preconditionFailure("malformed generated cipher suite row: \(text(lineStart..<lineEnd))")
+                }
+                table[value] = CipherSuiteInfo(
+                    name: text(fields[1]), keyExchange: text(fields[2]), authentication: text(fields[3]),
+                    encryption: text(fields[4]), mac: text(fields[5]), forwardSecret: flag(fields[6]),
+                    weaknesses: text(fields[8]).split(separator: " ").map(String.init), tls13Only: flag(fields[7]))
+                lineStart = lineEnd + 1
+            }
+        }
+        return table
+    }
+}
+
 public struct ExtensionType: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }

@@ -5,20 +5,7 @@
 
 extension RegistryTables {
     /// Every IANA-assigned cipher suite, with its parts parsed from the name (352 entries).
-    static let cipherSuites: [UInt16: CipherSuiteInfo] = {
-        var table: [UInt16: CipherSuiteInfo] = [:]
-        for line in suiteRows.split(separator: "\n") {
-            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 9, let value = UInt16(f[0].dropFirst(2), radix: 16) else {
-                preconditionFailure("malformed generated cipher suite row: \(line)")
-            }
-            table[value] = CipherSuiteInfo(
-                name: f[1], keyExchange: f[2], authentication: f[3], encryption: f[4], mac: f[5],
-                forwardSecret: f[6] == "1", weaknesses: f[8].split(separator: " ").map(String.init),
-                tls13Only: f[7] == "1")
-        }
-        return table
-    }()
+    static let cipherSuites = CipherSuiteInfo.table(fromRows: suiteRows)
 
     // value|name|keyExchange|authentication|encryption|mac|forwardSecret|tls13Only|weaknesses (space-separated)
     private static let suiteRows: String = """
