@@ -211,7 +211,8 @@ final class RenderStage: @unchecked Sendable {
         handle(summary: flow.summarize(), analysis)
     }
 
-    private func handle(summary: Connection, _ analysis: CaptureAnalysis) {
+    /// Takes the summary: `analyze` consumes it, so it is not copied on the way.
+    private func handle(summary: consuming Connection, _ analysis: CaptureAnalysis) {
         let ac = analysis.analyze(summary)
         counts.counted.count(ac)
         if CaptureAnalysis.explainsItself(ac) { counts.explained += 1 }
@@ -236,7 +237,10 @@ final class RenderStage: @unchecked Sendable {
         }
         queue.async { [self] in
             for flow in work.flows { handle(flow, work.analysis) }
-            for summary in work.summaries { handle(summary: summary, work.analysis) }
+            // Taken out of the batch (and reversed in place, which moves them) so each is handed on, not copied.
+            var summaries = work.takeSummaries()
+            summaries.reverse()
+            while let summary = summaries.popLast() { handle(summary: summary, work.analysis) }
             slots.signal()
         }
     }
@@ -252,11 +256,21 @@ final class RenderStage: @unchecked Sendable {
 
 /// A batch and the analysis it belongs to, handed to the stage's queue: the calling thread no longer touches
 /// the flows, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
-private struct UncheckedBatch: @unchecked Sendable {
+/// A class, so the queue can take the summaries out and own them alone.
+private final class UncheckedBatch: @unchecked Sendable {
     /// Either the flows, or (summarised by the calling thread) their summaries, in order.
     let flows: [FinishedFlow]
-    let summaries: [Connection]
+    private var summaries: [Connection]
     let analysis: CaptureAnalysis
+
+    init(flows: [FinishedFlow], summaries: [Connection], analysis: CaptureAnalysis) {
+        self.flows = flows; self.summaries = summaries; self.analysis = analysis
+    }
+
+    func takeSummaries() -> [Connection] {
+        defer { summaries = [] }
+        return summaries
+    }
 }
 
 /// What the workers of a parallel run hand to the rendering thread, per input, under one lock.
