@@ -232,8 +232,10 @@ final class FlowData {
                 records.append(RecordSize(frame: frame, sender: Self.side(dir), contentType: .applicationData, length: length))
             }
             // Runs of application data from one side are one transcript line.
-            if let last = entries.last, last.sender == Self.side(dir), case .applicationData(let n, let b) = last.event {
-                entries[entries.count - 1].event = .applicationData(records: n + 1, bytes: b + length)
+            // Read in place: `entries.last` copied the whole entry per record.
+            if let i = entries.indices.last, entries[i].sender == Self.side(dir),
+               case .applicationData(let n, let b) = entries[i].event {
+                entries[i].event = .applicationData(records: n + 1, bytes: b + length)
             } else {
                 entry(frame, time, dir, .applicationData(records: 1, bytes: length))
             }
@@ -284,7 +286,7 @@ final class FlowData {
                     streams[dir].expectKeys(from: keys, clientRandom: ch.random, sender: .client)
                     streams[1 - dir].expectKeys(from: keys, clientRandom: ch.random, sender: .server)
                 }
-                clientHello = loc(ch)   // the hello's last use: moved, not copied
+                clientHello = loc(ch)   // the hello's last use
                 clientHelloDir = dir
             } else if retryClientHello == nil {
                 retryClientHello = loc(ch)
