@@ -167,8 +167,8 @@ final class FlowData {
     /// The direction currently believed to be the server's (for messages whose side is implied).
     var serverDir: Int { 1 - (clientDir ?? 0) }
 
-    /// Takes the event (the tracker moves it out of its list), so a hello it carries is moved into the
-    /// flow, not copied and then destroyed with the event.
+    /// Takes the event (the tracker moves it out of its list): its kind is moved out, not copied with
+    /// the hello it may carry. (Storing the ClientHello still copies it once: measured, 1 per connection.)
     func apply(_ e: consuming TLSEvent, dir: Int) {
         // Captures the event's position, not the event (capturing `e` copied the whole event per call).
         let frame = e.frame, firstFrame = e.firstFrame, time = e.time, openedAs = e.openedAs, decrypted = e.decrypted
