@@ -40,7 +40,10 @@ let package = Package(
         // TLSWire's RecordDecryptor protocol, so libcrypto stays at the edges.
         .target(name: "TLSDecrypt", dependencies: ["WireCore", "TLSWire", "COpenSSL"], swiftSettings: releaseSpeed),
         .target(name: "Diagnosis", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect"],
-                resources: [.copy("Profiles")],
+                // Profiles are compiled into the binary (PackageResources.<file>): a resource bundle is looked
+                // up beside the executable at start (~19 M instructions), and a binary installed without its
+                // bundle stopped with a fatal error. A new profile file is one more line here.
+                resources: [.embedInCode("Profiles/algo.json")],
                 swiftSettings: releaseSpeed),
         .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis"], swiftSettings: releaseSpeed),
         .target(name: "Pipeline", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections",

@@ -1,7 +1,7 @@
 import Foundation
 import Packets
 
-/// A vendor's own words for the fixes, as data (Sources/Diagnosis/Profiles/*.json), so another
+/// A vendor's own words for the fixes, as data (Sources/Diagnosis/Profiles/*.json, compiled in), so another
 /// vendor's profile is a new file, not new code.
 public struct VendorProfile: Sendable, Codable, Hashable {
     /// Short name for `--profile`, e.g. "algo".
@@ -51,14 +51,13 @@ public struct VendorProfile: Sendable, Codable, Hashable {
 }
 
 public enum VendorProfiles {
-    /// The profiles shipped with the tool (bundled resources).
-    public static func builtIn() -> [VendorProfile] {
-        guard let dir = Bundle.module.resourceURL?.appendingPathComponent("Profiles"),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
-        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-            guard let data = try? Data(contentsOf: dir.appendingPathComponent(name)) else { return nil }
-            return try? JSONDecoder().decode(VendorProfile.self, from: data)
-        }
+    /// The profiles shipped with the tool, compiled into it (Package.swift embeds each file of Profiles/)
+    /// and decoded once: the command line asks for them several times while it is parsed (the
+    /// `--profile` help names them).
+    public static func builtIn() -> [VendorProfile] { shipped }
+
+    private static let shipped: [VendorProfile] = [PackageResources.algo_json].compactMap { bytes in
+        try? JSONDecoder().decode(VendorProfile.self, from: Data(bytes))
     }
 
     /// Loads an extra profile file (`--profile path/to/profile.json`).
