@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "CTLSShims", dependencies: ["COpenSSL"]),
         // SIGBUS guard for capture files read through a memory mapping (Capture/MappedPcapRecords).
         .target(name: "CMappedFile"),
+        // SSE2 scan for bytes a JSON string must escape (Reports/JSON/JSONWriter), inlined into Swift.
+        .target(name: "CJSONScan"),
 
         .target(name: "WireCore", swiftSettings: releaseSpeed),
         .target(name: "Capture", dependencies: ["WireCore", "CPcap", "CMappedFile"], swiftSettings: releaseSpeed),
@@ -45,7 +47,7 @@ let package = Package(
                 // bundle stopped with a fatal error. A new profile file is one more line here.
                 resources: [.embedInCode("Profiles/algo.json")],
                 swiftSettings: releaseSpeed),
-        .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis"], swiftSettings: releaseSpeed),
+        .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis", "CJSONScan"], swiftSettings: releaseSpeed),
         .target(name: "Pipeline", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections",
                                                  "X509Inspect", "Diagnosis", "Reports", "TLSDecrypt"],
                 swiftSettings: releaseSpeed),

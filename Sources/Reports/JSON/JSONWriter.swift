@@ -1,4 +1,5 @@
 import WireCore
+import CJSONScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -769,17 +770,30 @@ public struct JSONWriter {
     }
 
     /// Writes straight into the buffer, without quotes: short clean strings (most) as whole words
-    /// (`copyIfClean`), anything else through `appendEscapedByteByByte`.
+    /// (`copyIfClean`), longer ones' clean prefix sixteen bytes at a time (`cjson_copy_clean_prefix`),
+    /// anything else through `appendEscapedByteByByte`.
     @inline(__always)
     private mutating func appendEscapedBody(_ utf8: UnsafeBufferPointer<UInt8>) {
         guard let p = utf8.baseAddress else { return }
         let n = utf8.count
-        if n <= 4096 {
+        if n < 16 {
             reserve(n)
             if Self.copyIfClean(p, n, to: base + count) {
                 count += n
                 return
             }
+            appendEscapedByteByByte(p, n)
+            return
+        }
+        // Sixteen bytes at a time (SSE2, inlined from CJSONScan): the eight-byte word test took ~25
+        // instructions per word, and findings' explanations are hundreds of bytes.
+        if n <= 4096 {
+            reserve(n)
+            let clean = cjson_copy_clean_prefix(p, n, base + count)
+            count += clean
+            if clean == n { return }
+            appendEscapedByteByByte(p + clean, n - clean)
+            return
         }
         appendEscapedByteByByte(p, n)
     }

@@ -1,0 +1,63 @@
+#ifndef CJSONSCAN_H
+#define CJSONSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// Copies src[0..<n] to dst (room for n bytes) sixteen bytes at a time while no byte needs a JSON
+/// escape (below 0x20, '"', '\\' or DEL, as JSONWriter escapes them), and returns the length of the
+/// clean prefix: n when every byte is clean, else the offset of the first byte to escape (bytes of
+/// dst past that offset may hold copies the caller overwrites). n must be at least 16: the last
+/// partial block is the last sixteen bytes, overlapping bytes already checked.
+/// `static inline` so that Swift compiles it into the caller (no call per string).
+static inline size_t cjson_copy_clean_prefix(const uint8_t *src, size_t n, uint8_t *dst) {
+#if defined(__SSE2__)
+    const __m128i high3 = _mm_set1_epi8((char)0xE0);
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i del = _mm_set1_epi8(0x7F);
+    size_t i = 0;
+    for (;;) {
+        if (i + 16 > n) {
+            if (i == n) return n;
+            i = n - 16;   /* the bytes before the old i were clean: their mask bits are zero */
+        }
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        _mm_storeu_si128((__m128i *)(dst + i), v);
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(v, high3), zero), _mm_cmpeq_epi8(v, quote)),
+            _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask != 0) return i + (size_t)__builtin_ctz(mask);
+        if (i + 16 == n) return n;
+        i += 16;
+    }
+#else
+    /* Portable: eight bytes at a time with the word tricks of JSONWriter.needsEscape. */
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        uint64_t below32 = (w - ones * 0x20) & ~w & high;
+        uint64_t q = w ^ (ones * 0x22), bs = w ^ (ones * 0x5C), d = w ^ (ones * 0x7F);
+        uint64_t special = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((d - ones) & ~d);
+        if ((below32 | (special & high)) != 0) break;
+        memcpy(dst + i, &w, 8);
+        i += 8;
+    }
+    for (; i < n; i++) {
+        uint8_t b = src[i];
+        if (b < 0x20 || b == '"' || b == '\\' || b == 0x7F) return i;
+        dst[i] = b;
+    }
+    return n;
+#endif
+}
+
+#endif
