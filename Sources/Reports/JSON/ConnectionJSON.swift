@@ -530,6 +530,8 @@ struct TranscriptJSONFields: TranscriptTextOutput {
 // MARK: - Code points and sides
 
 /// A TLS code point whose name the writer memoizes (`JSONWriter.codePointName`, `field(_:codePoints:)`).
+/// A conformer is a struct whose one stored property is its `UInt16` raw value: the writer reads an
+/// array of them as an array of raw values (a test checks every conformer).
 protocol JSONCodePoint: RawRepresentable<UInt16>, CustomStringConvertible {
     static var family: JSONWriter.CodePointFamily { get }
 }
