@@ -81,8 +81,6 @@ final class OpenSSLCertificate: @unchecked Sendable {
 /// Thread-safe: additions happen under `lock`; OpenSSL locks its own lookups.
 final class OpenSSLStore: @unchecked Sendable {
     let ref: OpaquePointer
-    /// SHA-256 of each certificate of the store.
-    let fingerprints: Set<String>
 
     private let ders: [[UInt8]]
     /// Anchors by the canonical hash of their subject name (`X509_NAME_hash_ex`, as OpenSSL's hash directories).
@@ -96,11 +94,9 @@ final class OpenSSLStore: @unchecked Sendable {
     init(ders: [[UInt8]]) {
         ref = X509_STORE_new()!   // only fails when out of memory
         self.ders = ders
-        var prints = Set<String>()
         var index: [UInt: [Int]] = [:]
         var unindexed: [Int] = []
         for (i, der) in ders.enumerated() {
-            prints.insert(Digest.sha256(der))
             if let subject = DERCertificateFields.subject(of: der), let hash = Self.nameHash(der: subject) {
                 index[hash, default: []].append(i)
             } else {
@@ -108,7 +104,6 @@ final class OpenSSLStore: @unchecked Sendable {
             }
         }
         OpenSSLErrors.clear()
-        fingerprints = prints
         bySubjectHash = index
         self.unindexed = unindexed
         added = Array(repeating: false, count: ders.count)

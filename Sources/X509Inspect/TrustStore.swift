@@ -35,7 +35,7 @@ public struct TrustStore: Sendable {
     public static let empty = TrustStore(label: "empty trust store", certificates: [])
 
     /// Whether the store holds exactly this certificate.
-    public func contains(sha256: String) -> Bool { prepared.fingerprints.contains(sha256) }
+    public func contains(sha256: String) -> Bool { contents.fingerprints.contains(sha256) }
 
     /// Certificates whose subject is `name` (RFC 4514 text as in `CertificateSummary.subject`).
     public func certificates(withSubject name: String) -> [CertificateSummary] {
@@ -209,26 +209,49 @@ public struct TrustStore: Sendable {
 
 }
 
-/// A store's certificates, shared by the copies of a `TrustStore`: the DER of each distinct certificate, their
-/// OpenSSL store, and their summaries once somebody asks.
-final class TrustContents: @unchecked Sendable {   // `decoded` is behind `lock`
+/// A store's certificates, shared by the copies of a `TrustStore`: the DER of each distinct certificate, and,
+/// built on first use, their fingerprints, their OpenSSL store and their summaries. Every run loads the system
+/// bundle, but many never verify a chain against it (TLS 1.3 without a key log) or never ask whether it holds a
+/// self-signed leaf: indexing the ~140 roots for OpenSSL (~9 M instructions) and hashing them (~14 M) would be
+/// most of a small capture's start-up.
+final class TrustContents: @unchecked Sendable {   // the lazily built values are behind `lock`
     let ders: [[UInt8]]
-    let store: OpenSSLStore
     private let lock = NSLock()
     private var decoded: [CertificateSummary]?
+    private var builtStore: OpenSSLStore?
+    private var builtFingerprints: Set<String>?
 
     init(ders: [[UInt8]]) {
         var seen = Set<DERKey>()
         self.ders = ders.filter { seen.insert(DERKey(bytes: $0)).inserted }
-        self.store = OpenSSLStore(ders: self.ders)
     }
 
     init(summaries: [CertificateSummary]) {
         var seen = Set<String>()
         let unique = summaries.filter { seen.insert($0.sha256).inserted }
         self.ders = unique.map(\.der)
-        self.store = OpenSSLStore(ders: self.ders)
         self.decoded = unique
+    }
+
+    /// The OpenSSL store of `ders`; the render thread and `--jobs` workers may ask at the same time, and all
+    /// get the one store.
+    var store: OpenSSLStore {
+        lock.withLock {
+            if let builtStore { return builtStore }
+            let store = OpenSSLStore(ders: ders)
+            builtStore = store
+            return store
+        }
+    }
+
+    /// SHA-256 of each certificate.
+    var fingerprints: Set<String> {
+        lock.withLock {
+            if let builtFingerprints { return builtFingerprints }
+            let prints = Set(ders.map { Digest.sha256($0) })
+            builtFingerprints = prints
+            return prints
+        }
     }
 
     /// Certificates OpenSSL cannot decode are left out (a decoded load already warned about them).

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import X509Inspect
+
+/// Start-up shortcuts of the trust store: PEM bodies decoded four characters at a time, and the OpenSSL store and
+/// fingerprints built on first use. Each must answer exactly as the straightforward way did.
+@Suite struct TrustStartupTests {
+    /// The decoder as it was before the four-character fast path: one character at a time.
+    static func referenceDecode(_ text: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var accumulator: UInt32 = 0, bits = 0, padding = 0
+        for c in text {
+            let v: UInt32
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            case UInt8(ascii: "="): padding += 1; continue
+            case 0x0a, 0x0d, 0x20, 0x09: continue
+            default: return nil
+            }
+            guard padding == 0 else { return nil }
+            accumulator = accumulator << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        guard padding <= 2, !out.isEmpty else { return nil }
+        return out
+    }
+
+    static func expectSameDecoding(_ text: [UInt8], _ comment: Comment? = nil) {
+        #expect(Base64.decodePEMBody(text[...]) == referenceDecode(text), comment)
+        // Through a slice that does not start at index 0, as PEM blocks are cut from a file.
+        let framed = Array("x".utf8) + text + Array("y".utf8)
+        #expect(Base64.decodePEMBody(framed[1..<(framed.count - 1)]) == referenceDecode(text), comment)
+    }
+
+    static let certificates = ["rootA", "intA", "leaf", "device", "ec", "expired", "deep"].map { Fixture.der($0) }
+
+    @Test func certificateBodiesInAnyLineLayoutDecodeAsBefore() {
+        for der in Self.certificates {
+            let b64 = Array(Base64.encode(der).utf8)
+            for width in [1, 3, 4, 5, 63, 64, 76, b64.count] {
+                for separator in [[0x0a], [0x0d, 0x0a], [0x20], [0x09, 0x20, 0x0a]] as [[UInt8]] {
+                    var text: [UInt8] = []
+                    for start in stride(from: 0, to: b64.count, by: width) {
+                        text += b64[start..<min(start + width, b64.count)] + separator
+                    }
+                    #expect(Base64.decodePEMBody(text[...]) == der, "width \(width)")
+                    Self.expectSameDecoding(text, "width \(width)")
+                }
+            }
+        }
+    }
+
+    @Test func paddingWhitespaceAndBadCharactersAreJudgedAsBefore() {
+        let cases = ["TWFu", "TWE=", "TQ==", "TQ=", "TQ===", "TWFuTWFu", "TWFu\nTWE=\n", "TWE=\r\n", " TWFu ", "\tTW Fu",
+                     "TW!u", "TWFu!", "TWFuTW-u", "TQ==TQ==", "TQ==\nTWFu", "TWFu=TWFu", "=", "==", "", "\n", "T", "TW",
+                     "TWF", "TWFuT", "TWFuTW", "TW\nFu", "TWFu\u{0}", "TWFu\u{7f}", "TWFu\u{ff}", "T=Fu", "TWFu==", "TWFuTQ=\n="]
+        for text in cases { Self.expectSameDecoding(Array(text.utf8), "\(text.debugDescription)") }
+        #expect(Base64.decodePEMBody(Array("TWFu".utf8)[...]) == Array("Man".utf8))
+        #expect(Base64.decodePEMBody(Array("TW!u".utf8)[...]) == nil)
+        #expect(Base64.decodePEMBody(Array("TQ==TQ==".utf8)[...]) == nil)
+    }
+
+    @Test func corruptedBodiesDecodeAsBefore() {
+        var rng = SplitMix64(seed: 0xb64)
+        let alphabetAndMore = Array("ABCXYZabcxyz0189+/=\n\r \t!-_.\u{0}".utf8) + [0x80, 0xff]
+        for der in Self.certificates {
+            let pem = Array(PEMExport.pem(der: der).utf8)
+            let body = Array(pem.split(separator: UInt8(ascii: "\n")).dropFirst().dropLast().joined(separator: [0x0a]))
+            for _ in 0..<300 {
+                var text = body
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    let at = Int.random(in: 0..<text.count, using: &rng)
+                    let c = alphabetAndMore[Int.random(in: 0..<alphabetAndMore.count, using: &rng)]
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: text[at] = c
+                    case 1: text.insert(c, at: at)
+                    default: text.remove(at: at)
+                    }
+                }
+                Self.expectSameDecoding(text)
+            }
+        }
+    }
+
+    @Test func storeBuiltOnFirstUseJudgesLikeOneBuiltUpFront() {
+        let roots = Fixture.ders("bundle-roots.pem")
+        let eager = TrustStore(label: "roots", ders: roots)
+        _ = eager.prepared   // the OpenSSL store exists before any verification, as every run used to build it
+        let chains = ["chain-good.pem", "chain-device.pem", "chain-unrelated.pem", "chain-outoforder.pem"]
+        let expected = chains.map {
+            ChainVerifier.verify(chain: Fixture.ders($0), store: eager, at: Fixture.captureTime, purpose: .serverAuth,
+                                 cache: CertificateCache())
+        }
+        #expect(expected.contains { $0.status == .trusted })
+        #expect(expected.contains { $0.status == .untrusted })
+        // Many verifications racing to build a fresh store's OpenSSL store (the render thread and --jobs workers).
+        for _ in 0..<5 {
+            let lazy = TrustStore(label: "roots", ders: roots)
+            let results = Verdicts()
+            DispatchQueue.concurrentPerform(iterations: 16) { i in
+                let v = ChainVerifier.verify(chain: Fixture.ders(chains[i % chains.count]), store: lazy,
+                                             at: Fixture.captureTime, purpose: .serverAuth, cache: CertificateCache())
+                results.lock.withLock { results.byIndex[i] = v }
+            }
+            let got = results.byIndex
+            for i in 0..<16 {
+                #expect(got[i]?.status == expected[i % chains.count].status, "\(chains[i % chains.count])")
+                #expect(got[i]?.issues.map(\.kind) == expected[i % chains.count].issues.map(\.kind))
+                #expect(got[i]?.storeLabel == "roots")
+            }
+        }
+    }
+
+    @Test func membershipIsAnsweredWithoutAVerification() {
+        let roots = Fixture.ders("bundle-roots.pem")
+        let store = TrustStore(label: "roots", ders: roots)
+        for der in roots { #expect(store.contains(sha256: Digest.sha256(der))) }
+        #expect(!store.contains(sha256: Digest.sha256(Fixture.der("leaf"))))
+        let decoded = Fixture.store("rootA", "intA")
+        #expect(decoded.contains(sha256: Fixture.summary("rootA").sha256))
+        #expect(!decoded.contains(sha256: Fixture.summary("leaf").sha256))
+    }
+}
+
+private final class Verdicts: @unchecked Sendable {   // `byIndex` is behind `lock`
+    let lock = NSLock()
+    var byIndex: [Int: ChainVerdict] = [:]
+}
