@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import TLSWire
 @testable import Reports
 
@@ -35,5 +36,26 @@ struct JSONCodePointListTests {
         w.endObject()
         let names = list.map { "\"\($0.description)\"" }.joined(separator: ",")
         #expect(String(decoding: w.bytes, as: UTF8.self) == "{\"signature_algorithms\":[\(names)]}")
+    }
+}
+
+/// The list memo compares a remembered list with the one being written in place, a word at a
+/// time: it must agree with `memcmp` wherever two lists differ.
+struct CodePointListComparisonTests {
+    @Test func inPlaceComparisonAgreesWithMemcmpAtEveryByteOfEveryListLength() {
+        for n in stride(from: 2, through: 80, by: 2) {
+            let a = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            a.withUnsafeBytes { pa in
+                #expect(CodePointListMemo.Tables.equal(pa.baseAddress!, pa.baseAddress!, n), "same, \(n) bytes")
+                for offset in 0..<n {
+                    var b = a
+                    b[offset] ^= 0x40
+                    b.withUnsafeBytes { pb in
+                        #expect(!CodePointListMemo.Tables.equal(pa.baseAddress!, pb.baseAddress!, n), "byte \(offset) of \(n)")
+                        #expect(memcmp(pa.baseAddress!, pb.baseAddress!, n) != 0)
+                    }
+                }
+            }
+        }
     }
 }

@@ -55,6 +55,8 @@ public struct JSONWriter {
     /// `field(_:codePoints:)`'s memo of whole lists, made on first use; shared by copies as
     /// `codePointNames` is (an entry is the same for everyone).
     private var codePointLists: CodePointListMemo?
+    /// `codePointLists`' tables, read through plain pointers (no reference counting per list).
+    private var codePointListTables: CodePointListMemo.Tables?
     /// The date of the last day a time was written for (a connection's times share it).
     private var timestampDays = RFC3339DayCache()
     /// The whole second `secondText` holds the text of (`Int64.min`: none yet).
@@ -482,7 +484,7 @@ public struct JSONWriter {
         }
         keyAndColon(k)
         guard !values.isEmpty else { put(91, 93); return }
-        if let memo = codePointLists, let (json, length) = memo.find(family, values) {
+        if let tables = codePointListTables, let (json, length) = tables.find(family, values) {
             put(json, length)
             return
         }
@@ -496,7 +498,11 @@ public struct JSONWriter {
         }
         put(93)
         if values.count <= CodePointListMemo.maxValues {
-            if codePointLists == nil { codePointLists = CodePointListMemo() }
+            if codePointLists == nil {
+                let memo = CodePointListMemo()
+                codePointLists = memo
+                codePointListTables = memo.tables
+            }
             codePointLists!.remember(family, values, UnsafePointer(base + start), count - start)
         }
     }
@@ -937,13 +943,13 @@ private final class CodePointNameMemo {
 /// replaced by a later list of the same hash; once an arena is full nothing more is remembered, so
 /// a capture of endless distinct lists costs at most the arenas (2.3 MB of address space, only the
 /// pages written are memory) and is then written name by name.
-private final class CodePointListMemo {
+final class CodePointListMemo {
     static let maxValues = 512
     private static let slotCount = 1024
     private static let valueCapacity = 1 << 17
     private static let jsonCapacity = 1 << 21
 
-    private struct Slot {
+    fileprivate struct Slot {
         var hash: UInt64 = 0
         var family: Int32 = -1
         var count: Int32 = 0
@@ -951,17 +957,55 @@ private final class CodePointListMemo {
         var jsonAt: Int32 = 0
         var jsonLength: Int32 = 0
     }
-    private let slots: UnsafeMutablePointer<Slot>
-    private let values: UnsafeMutablePointer<UInt16>
-    private let json: UnsafeMutablePointer<UInt8>
+    /// The memo's memory, which never moves: the writer keeps a copy to look lists up without
+    /// retaining the memo (a retain and release cost as much as the rest of a lookup).
+    struct Tables {
+        fileprivate let slots: UnsafeMutablePointer<Slot>
+        fileprivate let values: UnsafeMutablePointer<UInt16>
+        fileprivate let json: UnsafeMutablePointer<UInt8>
+
+        /// The remembered JSON of this list, if any.
+        @inline(__always)
+        func find(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> (UnsafePointer<UInt8>, Int)? {
+            let h = CodePointListMemo.hash(family, list)
+            let slot = slots[CodePointListMemo.slotIndex(h)]
+            guard slot.hash == h, slot.family == Int32(family.rawValue), Int(slot.count) == list.count,
+                  let start = list.baseAddress,
+                  Self.equal(UnsafeRawPointer(values + Int(slot.valuesAt)), UnsafeRawPointer(start), list.count &* 2) else { return nil }
+            return (UnsafePointer(json + Int(slot.jsonAt)), Int(slot.jsonLength))
+        }
+
+        /// `memcmp(a, b, n) == 0` for an even `n` of at least 2, eight bytes at a time in place (a
+        /// list is a few dozen bytes; the call to memcmp cost more than the comparison). The last
+        /// partial word overlaps bytes already compared; under eight bytes, two overlapping halves.
+        @inline(__always)
+        static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+            if n >= 8 {
+                var i = 0
+                while i &+ 8 <= n {
+                    guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+                    i &+= 8
+                }
+                return i == n || a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            }
+            if n >= 4 {
+                return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                    && a.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            }
+            return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+        }
+    }
+    let tables: Tables
+    private var slots: UnsafeMutablePointer<Slot> { tables.slots }
+    private var values: UnsafeMutablePointer<UInt16> { tables.values }
+    private var json: UnsafeMutablePointer<UInt8> { tables.json }
     private var valueCount = 0
     private var jsonCount = 0
 
     init() {
-        slots = .allocate(capacity: Self.slotCount)
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: Self.slotCount)
         slots.initialize(repeating: Slot(), count: Self.slotCount)
-        values = .allocate(capacity: Self.valueCapacity)
-        json = .allocate(capacity: Self.jsonCapacity)
+        tables = Tables(slots: slots, values: .allocate(capacity: Self.valueCapacity), json: .allocate(capacity: Self.jsonCapacity))
     }
 
     deinit {
@@ -973,7 +1017,7 @@ private final class CodePointListMemo {
     /// Four values per step (a ClientHello's lists are dozens long), then a final mix so that
     /// every value bit reaches the low bits `slotIndex` takes.
     @inline(__always)
-    private static func hash(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> UInt64 {
+    fileprivate static func hash(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> UInt64 {
         var h = 0xcbf2_9ce4_8422_2325 ^ UInt64(family.rawValue) &* 0x9e37_79b9_7f4a_7c15 ^ UInt64(list.count)
         guard let start = list.baseAddress else { return h }
         let raw = UnsafeRawPointer(start), n = list.count
@@ -989,18 +1033,7 @@ private final class CodePointListMemo {
     }
 
     @inline(__always)
-    private static func slotIndex(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (slotCount - 1) }
-
-    /// The remembered JSON of this list, if any.
-    @inline(__always)
-    func find(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>) -> (UnsafePointer<UInt8>, Int)? {
-        let h = Self.hash(family, list)
-        let slot = slots[Self.slotIndex(h)]
-        guard slot.hash == h, slot.family == Int32(family.rawValue), Int(slot.count) == list.count else { return nil }
-        guard let start = list.baseAddress,
-              memcmp(values + Int(slot.valuesAt), start, list.count * MemoryLayout<UInt16>.stride) == 0 else { return nil }
-        return (UnsafePointer(json + Int(slot.jsonAt)), Int(slot.jsonLength))
-    }
+    fileprivate static func slotIndex(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (slotCount - 1) }
 
     func remember(_ family: JSONWriter.CodePointFamily, _ list: UnsafeBufferPointer<UInt16>, _ text: UnsafePointer<UInt8>, _ length: Int) {
         guard valueCount + list.count <= Self.valueCapacity, jsonCount + length <= Self.jsonCapacity else { return }
@@ -1013,7 +1046,6 @@ private final class CodePointListMemo {
         jsonCount += length
     }
 }
-
 
 /// Where `JSONWriter.rawValue`'s body writes: a position in room already made.
 struct JSONRawCursor {
