@@ -8,35 +8,38 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__)
+/// One bit per byte of v that JSONWriter escapes: below 0x20 (top three bits clear), '"', '\\', DEL.
+static inline unsigned cjson_special_mask(__m128i v) {
+    __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xE0)), _mm_setzero_si128()),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
+    return (unsigned)_mm_movemask_epi8(special);
+}
+#endif
+
 /// Copies src[0..<n] to dst (room for n bytes) sixteen bytes at a time while no byte needs a JSON
 /// escape (below 0x20, '"', '\\' or DEL, as JSONWriter escapes them), and returns the length of the
 /// clean prefix: n when every byte is clean, else the offset of the first byte to escape (bytes of
 /// dst past that offset may hold copies the caller overwrites). n must be at least 16: the last
-/// partial block is the last sixteen bytes, overlapping bytes already checked.
+/// partial block is the last sixteen bytes, overlapping bytes already checked (their bits are 0).
 /// `static inline` so that Swift compiles it into the caller (no call per string).
 static inline size_t cjson_copy_clean_prefix(const uint8_t *src, size_t n, uint8_t *dst) {
 #if defined(__SSE2__)
-    const __m128i high3 = _mm_set1_epi8((char)0xE0);
-    const __m128i zero = _mm_setzero_si128();
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i del = _mm_set1_epi8(0x7F);
     size_t i = 0;
-    for (;;) {
-        if (i + 16 > n) {
-            if (i == n) return n;
-            i = n - 16;   /* the bytes before the old i were clean: their mask bits are zero */
-        }
+    for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
         _mm_storeu_si128((__m128i *)(dst + i), v);
-        __m128i special = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(v, high3), zero), _mm_cmpeq_epi8(v, quote)),
-            _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        unsigned mask = cjson_special_mask(v);
         if (mask != 0) return i + (size_t)__builtin_ctz(mask);
-        if (i + 16 == n) return n;
-        i += 16;
     }
+    if (i == n) return n;
+    i = n - 16;
+    __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+    _mm_storeu_si128((__m128i *)(dst + i), v);
+    unsigned mask = cjson_special_mask(v);
+    return mask != 0 ? i + (size_t)__builtin_ctz(mask) : n;
 #else
     /* Portable: eight bytes at a time with the word tricks of JSONWriter.needsEscape. */
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
