@@ -96,8 +96,10 @@ final class OpenSSLStore: @unchecked Sendable {
         self.ders = ders
         var index: [UInt: [Int]] = [:]
         var unindexed: [Int] = []
+        let sha1 = EVP_MD_fetch(nil, "SHA1", nil)
+        defer { EVP_MD_free(sha1) }
         for (i, der) in ders.enumerated() {
-            if let subject = DERCertificateFields.subject(of: der), let hash = Self.nameHash(der: subject) {
+            if let subject = DERCertificateFields.subject(of: der), let hash = Self.nameHash(der: subject, sha1: sha1) {
                 index[hash, default: []].append(i)
             } else {
                 unindexed.append(i)
@@ -149,13 +151,103 @@ final class OpenSSLStore: @unchecked Sendable {
         UInt(X509_NAME_hash_ex(name, nil, nil, nil))
     }
 
-    private static func nameHash(der: ArraySlice<UInt8>) -> UInt? {
-        der.withUnsafeBufferPointer { buf -> UInt? in
+    /// `X509_NAME_hash_ex` of a DER Name. With `sha1`, a name of the common shape is canonicalised here, as
+    /// OpenSSL would, and only hashed by it: `d2i_X509_NAME` costs ~55 k instructions a name, ~8 M for the
+    /// system bundle on the first verification of every run. Other names (and without `sha1`) go through OpenSSL.
+    static func nameHash(der: ArraySlice<UInt8>, sha1: OpaquePointer?) -> UInt? {
+        if let sha1, let canonical = CanonicalName.encoding(der) {
+            var md = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            if canonical.withUnsafeBytes({ EVP_Digest($0.baseAddress, $0.count, &md, nil, sha1, nil) }) == 1 {
+                // X509_NAME_hash_ex: the first four bytes of the SHA-1, little-endian.
+                return UInt(md[0]) | UInt(md[1]) << 8 | UInt(md[2]) << 16 | UInt(md[3]) << 24
+            }
+            OpenSSLErrors.clear()
+        }
+        return der.withUnsafeBufferPointer { buf -> UInt? in
             var p: UnsafePointer<UInt8>? = buf.baseAddress
             guard let name = d2i_X509_NAME(nil, &p, buf.count) else { return nil }
             defer { X509_NAME_free(name) }
             return nameHash(name)
         }
+    }
+}
+
+/// The encoding OpenSSL hashes for `X509_NAME_hash_ex` (`x509_name_canon`): each RDN's SET of SEQUENCE { type,
+/// UTF8String value } re-encoded one after another, without the Name's own SEQUENCE header, where a value of a
+/// string type is converted to UTF-8, stripped of leading and trailing whitespace, its inner whitespace runs
+/// made one space and its ASCII letters lower-cased. Only the shape nearly every name has is handled: RDNs of
+/// one attribute whose value is an ASCII PrintableString, UTF8String, T61String or IA5String, in DER. nil for
+/// anything else (multi-valued RDNs, other string types, non-ASCII text, an empty Name), which OpenSSL then
+/// canonicalises itself.
+enum CanonicalName {
+    static func encoding(_ name: ArraySlice<UInt8>) -> [UInt8]? {
+        var whole = DERCursor(name)
+        guard let nameElement = whole.element(0x30), whole.peekTag == nil, let body = contents(nameElement) else { return nil }
+        var rdns = DERCursor(body)
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        var value: [UInt8] = []
+        while rdns.peekTag != nil {
+            guard let set = rdns.element(0x31), let setBody = contents(set) else { return nil }
+            var attributes = DERCursor(setBody)
+            guard let attribute = attributes.element(0x30), attributes.peekTag == nil,
+                  let attributeBody = contents(attribute) else { return nil }
+            var fields = DERCursor(attributeBody)
+            guard let type = fields.element(0x06), contents(type) != nil, let element = fields.element(), fields.peekTag == nil,
+                  let tag = element.first, isCanonicalised(tag), let text = contents(element),
+                  canonical(text, into: &value) else { return nil }
+            let attributeLength = type.count + 1 + lengthOctetCount(value.count) + value.count
+            out.append(0x31)
+            appendLength(1 + lengthOctetCount(attributeLength) + attributeLength, to: &out)
+            out.append(0x30)
+            appendLength(attributeLength, to: &out)
+            out += type
+            out.append(0x0C)
+            appendLength(value.count, to: &out)
+            out += value
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// UTF8String, PrintableString, T61String, IA5String (ASCII in each is its own UTF-8). Not VisibleString:
+    /// OpenSSL rejects it in a Name.
+    private static func isCanonicalised(_ tag: UInt8) -> Bool { tag == 0x0C || tag == 0x13 || tag == 0x14 || tag == 0x16 }
+
+    /// `asn1_string_canon` of ASCII text into `out` (emptied first); false for non-ASCII text.
+    private static func canonical(_ text: ArraySlice<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        var pendingSpace = false
+        for c in text {
+            guard c < 0x80 else { return false }
+            if c == 0x20 || (0x09...0x0d).contains(c) {   // ossl_isspace
+                pendingSpace = !out.isEmpty   // leading whitespace is dropped; a run inside becomes one space
+            } else {
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append((0x41...0x5a).contains(c) ? c + 0x20 : c)
+            }
+        }
+        return true   // trailing whitespace was never written
+    }
+
+    /// The contents of one whole element whose length is in DER's shortest form (which a re-encoding keeps).
+    private static func contents(_ element: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard element.count >= 2 else { return nil }
+        let first = element[element.startIndex + 1]
+        let lengthOctets = first < 0x80 ? 1 : 1 + Int(first & 0x7f)
+        guard lengthOctets == lengthOctetCount(element.count - 1 - lengthOctets) else { return nil }
+        return element.dropFirst(1 + lengthOctets)
+    }
+
+    private static func lengthOctetCount(_ n: Int) -> Int {
+        if n < 0x80 { return 1 }
+        return 1 + (Int.bitWidth - n.leadingZeroBitCount + 7) / 8
+    }
+
+    private static func appendLength(_ n: Int, to out: inout [UInt8]) {
+        let count = lengthOctetCount(n)
+        if count == 1 { out.append(UInt8(n)); return }
+        out.append(0x80 | UInt8(count - 1))
+        for i in stride(from: count - 2, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: n >> (8 * i))) }
     }
 }
 

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 import TestSupport
@@ -118,6 +119,59 @@ import TestSupport
                 #expect(got[i]?.storeLabel == "roots")
             }
         }
+    }
+
+    static func tlv(_ tag: UInt8, _ body: [UInt8]) -> [UInt8] {
+        if body.count < 0x80 { return [tag, UInt8(body.count)] + body }
+        return [tag, 0x82, UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body
+    }
+
+    /// A Name of one RDN per attribute (CN, O, …: OID content bytes and the value's tag and bytes), or several in one RDN.
+    static func name(_ rdns: [[(oid: [UInt8], tag: UInt8, value: [UInt8])]]) -> [UInt8] {
+        tlv(0x30, rdns.flatMap { rdn in tlv(0x31, rdn.flatMap { tlv(0x30, tlv(0x06, $0.oid) + tlv($0.tag, $0.value)) }) })
+    }
+
+    static func expectOpenSSLHash(_ der: [UInt8], _ sha1: OpaquePointer?, _ comment: Comment? = nil) {
+        let fast = OpenSSLStore.nameHash(der: der[...], sha1: sha1)
+        let openssl = OpenSSLStore.nameHash(der: der[...], sha1: nil)
+        #expect(fast == openssl, comment)
+    }
+
+    @Test func subjectHashesAreOpenSSLsOwn() throws {
+        let sha1 = EVP_MD_fetch(nil, "SHA1", nil)
+        defer { EVP_MD_free(sha1) }
+        var ders = Self.certificates + Fixture.ders("bundle-roots.pem")
+        let bundle = "/etc/ssl/certs/ca-certificates.crt"
+        if let data = FileManager.default.contents(atPath: bundle) { ders += TrustStore.pemCertificates([UInt8](data)).0 }
+        var canonicalisedHere = 0
+        for der in ders {
+            let subject = try #require(DERCertificateFields.subject(of: der))
+            if CanonicalName.encoding(subject) != nil { canonicalisedHere += 1 }
+            Self.expectOpenSSLHash(Array(subject), sha1, "\(DistinguishedName.rfc4514(der: Array(subject)))")
+        }
+        #expect(canonicalisedHere * 10 >= ders.count * 8)   // the shortcut is the common case
+
+        let cn: [UInt8] = [0x55, 0x04, 0x03], o: [UInt8] = [0x55, 0x04, 0x0a], c: [UInt8] = [0x55, 0x04, 0x06]
+        let texts = ["Example CA", "  example   ca ", "EXAMPLE\tCA", "Example\r\n CA\u{0b}\u{0c}", "", "   ", "a", "A  B  C",
+                     "Ex@mple_CA-1 (R3)", String(repeating: "Long Name ", count: 20), "caf\u{e9}", "\u{0}x"]
+        var sameAsFirst = 0
+        for text in texts {
+            for tag: UInt8 in [0x0c, 0x13, 0x14, 0x16, 0x1a, 0x1e, 0x12] {   // UTF8, Printable, T61, IA5, Visible, BMP, Numeric
+                let value = tag == 0x1e ? Array(text.utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] } : Array(text.utf8)
+                let der = Self.name([[(c, 0x13, Array("DE".utf8))], [(o, 0x0c, Array("Org".utf8))], [(cn, tag, value)]])
+                Self.expectOpenSSLHash(der, sha1, "\(text.debugDescription) tag \(tag)")
+                let reference = Self.name([[(c, 0x13, Array("DE".utf8))], [(o, 0x0c, Array("Org".utf8))], [(cn, 0x13, Array("Example CA".utf8))]])
+                if OpenSSLStore.nameHash(der: der[...], sha1: sha1) == OpenSSLStore.nameHash(der: reference[...], sha1: nil) { sameAsFirst += 1 }
+            }
+        }
+        #expect(sameAsFirst >= 18)   // case, whitespace and string type do not change the hash of "example ca"
+        // Shapes left to OpenSSL: several attributes in one RDN, an empty Name, a long-form length that is not the shortest.
+        let multi = Self.name([[(cn, 0x13, Array("B".utf8)), (o, 0x13, Array("A".utf8))]])
+        #expect(CanonicalName.encoding(multi[...]) == nil)
+        Self.expectOpenSSLHash(multi, sha1)
+        #expect(CanonicalName.encoding([0x30, 0x00][...]) == nil)
+        let padded: [UInt8] = [0x30, 0x0b, 0x31, 0x09, 0x30, 0x07, 0x06, 0x03] + cn + [0x13, 0x81, 0x01, 0x61]
+        #expect(CanonicalName.encoding(padded[...]) == nil)
     }
 
     @Test func membershipIsAnsweredWithoutAVerification() {
