@@ -193,18 +193,24 @@ public struct TrustStore: Sendable {
         return blocks
     }
 
+    /// memchr finds each candidate first byte: the markers start with "-", which base64 never holds, so the
+    /// ~200 KB of a bundle are skipped a word at a time rather than compared byte by byte.
     private static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
         guard !needle.isEmpty, hay.count >= needle.count, from <= hay.count - needle.count else { return nil }
-        var i = from
-        while i <= hay.count - needle.count {
-            if hay[i] == needle[0] {
+        return hay.withUnsafeBufferPointer { h -> Int? in
+            let base = h.baseAddress!   // non-empty: hay.count >= needle.count > 0
+            let last = hay.count - needle.count
+            var i = from
+            while i <= last {
+                guard let hit = memchr(base + i, Int32(needle[0]), last - i + 1) else { return nil }
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 var j = 1
-                while j < needle.count, hay[i + j] == needle[j] { j += 1 }
+                while j < needle.count, h[i + j] == needle[j] { j += 1 }
                 if j == needle.count { return i }
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
     }
 
 }
@@ -222,8 +228,8 @@ final class TrustContents: @unchecked Sendable {   // the lazily built values ar
     private var builtFingerprints: Set<String>?
 
     init(ders: [[UInt8]]) {
-        var seen = Set<DERKey>()
-        self.ders = ders.filter { seen.insert(DERKey(bytes: $0)).inserted }
+        var seen = Set<SignatureTail>()
+        self.ders = ders.filter { seen.insert(SignatureTail(der: $0)).inserted }
     }
 
     init(summaries: [CertificateSummary]) {
@@ -263,6 +269,19 @@ final class TrustContents: @unchecked Sendable {   // the lazily built values ar
             return all
         }
     }
+}
+
+/// A certificate's DER for finding duplicates: hashed by its length and last 32 bytes (the end of its signature,
+/// different in every certificate), compared whole. Hashing every byte of a bundle cost ~2 M instructions.
+private struct SignatureTail: Hashable {
+    let der: [UInt8]
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(der.count)
+        der.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.suffix(32))) }
+    }
+
+    static func == (a: SignatureTail, b: SignatureTail) -> Bool { a.der == b.der }
 }
 
 /// Loading a trust store failed: names the path and the problem in one line.

@@ -174,6 +174,33 @@ import TestSupport
         #expect(CanonicalName.encoding(padded[...]) == nil)
     }
 
+    @Test func pemMarkersAreFoundWhereverTheyFall() {
+        func blocks(_ text: String) -> [String] {
+            TrustStore.pemBlocks(Array(text.utf8)).map { "\($0.label)|\(String(decoding: $0.body, as: UTF8.self))" }
+        }
+        #expect(blocks("-----BEGIN A-----xy-----END A-----") == ["A|xy"])
+        #expect(blocks("---- -----BEGIN A-----\n-x-\n-----END B----- -----END A-----") == ["A|\n-x-\n-----END B----- "])
+        #expect(blocks("-----BEGIN A-----1-----END A----------BEGIN B-----2-----END B-----") == ["A|1", "B|2"])
+        #expect(blocks("-----BEGIN A-----1-----END A----") == [])   // end marker cut short
+        #expect(blocks("-----BEGIN A") == [])
+        #expect(blocks("----") == [])
+        #expect(blocks("") == [])
+        #expect(blocks("junk -----BEGIN CERTIFICATE-----\nTWFu\n-----END CERTIFICATE-----\n") == ["CERTIFICATE|\nTWFu\n"])
+    }
+
+    @Test func duplicateCertificatesAreKeptOnceAndNearDuplicatesTwice() {
+        let a = Fixture.der("rootA"), b = Fixture.der("intA")
+        var sameTail = a
+        sameTail[10] ^= 0xff   // differs only far from the end the duplicate check hashes
+        let store = TrustStore(label: "dups", ders: [a, b, a, sameTail, b])
+        #expect(store.contains(sha256: Digest.sha256(sameTail)))
+        #expect(TrustStore(label: "x", ders: [a, b, a, sameTail, b]).merged(with: .empty, label: "m").contains(sha256: Digest.sha256(a)))
+        #expect(store.merged(with: TrustStore(label: "y", ders: [sameTail]), label: "m").certificates.count
+                == store.certificates.count)
+        let merged = TrustStore(label: "a", ders: [a, b]).merged(with: TrustStore(label: "b", ders: [b, sameTail, a]), label: "ab")
+        #expect(merged.contains(sha256: Digest.sha256(sameTail)))
+    }
+
     @Test func membershipIsAnsweredWithoutAVerification() {
         let roots = Fixture.ders("bundle-roots.pem")
         let store = TrustStore(label: "roots", ders: roots)
