@@ -62,18 +62,20 @@ enum Base64 {
         var accumulator: UInt32 = 0, bits = 0, padding = 0, n = 0, i = 0
         let count = input.count
         while i < count {
-            if bits == 0, padding == 0, i + 4 <= count {
-                let a = UInt32(table[Int(input[i])]), b = UInt32(table[Int(input[i + 1])])
-                let c = UInt32(table[Int(input[i + 2])]), d = UInt32(table[Int(input[i + 3])])
-                if (a | b | c | d) < 64 {
+            if bits == 0, padding == 0 {
+                // A run of whole groups (a PEM line): `n` and `i` stay within the buffers, so &+ needs no check.
+                while i &+ 4 <= count {
+                    let a = UInt32(table[Int(input[i])]), b = UInt32(table[Int(input[i &+ 1])])
+                    let c = UInt32(table[Int(input[i &+ 2])]), d = UInt32(table[Int(input[i &+ 3])])
+                    guard (a | b | c | d) < 64 else { break }
                     let v = a << 18 | b << 12 | c << 6 | d
                     out[n] = UInt8(truncatingIfNeeded: v >> 16)
-                    out[n + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                    out[n + 2] = UInt8(truncatingIfNeeded: v)
-                    n += 3
-                    i += 4
-                    continue
+                    out[n &+ 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    out[n &+ 2] = UInt8(truncatingIfNeeded: v)
+                    n &+= 3
+                    i &+= 4
                 }
+                guard i < count else { break }
             }
             let v = UInt32(table[Int(input[i])])
             i += 1
