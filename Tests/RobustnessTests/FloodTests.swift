@@ -91,6 +91,28 @@ struct FloodPcap {
         #expect(r.connections.allSatisfy { $0.outcome == .tcpNoAnswer })
     }
 
+    /// The limit finishes the least recently active connections, exactly as many as it must: here 11 of
+    /// the 30 silent since the start, several at the same microsecond, and none of those seen again later.
+    @Test func theLimitFinishesTheLeastRecentlyActiveEvenWhenTheyTie() throws {
+        var p = FloodPcap()
+        func syn(_ i: Int, at micros: Int) {
+            p.tcp(micros: micros, src: FloodPcap.host(i), sport: 40000, dst: FloodPcap.server, dport: 443, seq: 1, ack: 0, flags: FloodPcap.syn)
+        }
+        for i in 0..<60 { syn(i, at: 0) }          // all at one instant
+        for i in 60..<100 { syn(i, at: 10) }
+        for i in 0..<30 { syn(i, at: 20) }         // retransmitted: these are active again
+        syn(100, at: 30)                           // 101 open connections: 11 must go (1 over, plus 10 %)
+        var limits = TrackerLimits()
+        limits.maxConnections = 100
+        let r = try Self.track(p.bytes, limits: limits)
+        let cut = r.connections.filter { $0.anomalies.contains { $0.kind == .connectionLimit } }
+        #expect(r.stats.connectionsFinishedByLimit == 11)
+        #expect(cut.count == 11)
+        let silentSinceStart = Set((30..<60).map { "10.64.0.\($0)" })
+        #expect(cut.allSatisfy { silentSinceStart.contains("\($0.client.ip)") })
+        #expect(r.connections.count == 101)
+    }
+
     @Test func theReportSaysHowManyConnectionsTheLimitCutShort() throws {
         var p = FloodPcap()
         for i in 0..<1_500 {
