@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Floods: generates hostile captures (scripts/make-floods.py, into fuzz/out/floods/, git-ignored),
 # analyses each with a release build of tlsdiag under /usr/bin/time -v, and checks that
-#   - peak memory (max RSS) stays under FLOOD_MAX_RSS_MB (default 384; measured 228-268 MB),
+#   - peak memory (max RSS) stays under FLOOD_MAX_RSS_MB (default 384; measured 223-255 MB),
 #   - the limits that must fire are recorded on the connections (anomalies) and in the input's
 #     counters (connections_finished_by_limit), and every connection is still reported.
 #
