@@ -204,6 +204,18 @@ public struct TLS13Inference: Sendable, Hashable {
         /// Something larger: a Certificate with certificates, or messages coalesced.
         case certificate
         case none
+
+        /// What the client's first encrypted record holds, by its size (AEAD: content + 1 inner type byte +
+        /// 16-byte tag).
+        init(firstRecordLength length: Int) {
+            switch length {
+            case 19: self = .alert
+            case 25: self = .emptyCertificate
+            case 53, 69: self = .finished
+            case let n where n > 69: self = .certificate
+            default: self = .finished
+            }
+        }
     }
     public var clientFlight: ClientFlight
     public var clientFlightFrame: Int?

@@ -284,15 +284,7 @@ enum ConnectionSummarizer {
                                   dataAfterClientFlight: false)
         }
         let first = records[idx]
-        // AEAD records: content + 1 inner type byte + 16-byte tag.
-        let flight: TLS13Inference.ClientFlight
-        switch first.length {
-        case 19: flight = .alert
-        case 25: flight = .emptyCertificate
-        case 53, 69: flight = .finished
-        case let n where n > 69: flight = .certificate
-        default: flight = .finished
-        }
+        let flight = TLS13Inference.ClientFlight(firstRecordLength: first.length)
         // After an empty or real Certificate the client still sends CertificateVerify/Finished:
         // the server's answer is its first record after the client's records stop.
         var serverAlert: Int?

@@ -42,7 +42,18 @@ struct ConnectionSummaryTests {
         #expect(ConnectionSummarizer.lastHandshakeStep(before: 12, in: hrr) == "HelloRetryRequest from the server (frame 12)")
     }
 
-    /// The inference as it was written before it read the records in place.
+    @Test func theClientsFirstEncryptedRecordSizeSaysWhatItHolds() {
+        let expected: [(Int, TLS13Inference.ClientFlight)] = [
+            (19, .alert), (25, .emptyCertificate), (53, .finished), (69, .finished), (70, .certificate),
+            (1200, .certificate), (40, .finished),
+        ]
+        for (length, flight) in expected {
+            #expect(TLS13Inference.ClientFlight(firstRecordLength: length) == flight, "\(length) bytes")
+        }
+    }
+
+    /// The inference as it was written before it read the records in place (the record selection is what
+    /// the in-place version changed; the size table is shared).
     private func filteredInference(_ all: [RecordSize]) -> TLS13Inference {
         let records = all.filter { $0.contentType == .applicationData }
         guard let idx = records.firstIndex(where: { $0.sender == .client }) else {
@@ -50,14 +61,7 @@ struct ConnectionSummaryTests {
                                   dataAfterClientFlight: false)
         }
         let first = records[idx]
-        let flight: TLS13Inference.ClientFlight
-        switch first.length {
-        case 19: flight = .alert
-        case 25: flight = .emptyCertificate
-        case 53, 69: flight = .finished
-        case let n where n > 69: flight = .certificate
-        default: flight = .finished
-        }
+        let flight = TLS13Inference.ClientFlight(firstRecordLength: first.length)
         let after = records[(idx + 1)...]
         var serverAlert: Int?
         if flight != .alert, let s = after.first(where: { $0.sender == .server }), s.length == 19 { serverAlert = s.frame }
