@@ -28,8 +28,9 @@ public enum CLI {
         public var description: String { "no tlsdiag binary next to the tests (swift build --build-tests)" }
     }
 
-    public static func run(_ args: [String], stdin: Data? = nil) throws -> Output {
-        guard let binary else { throw NotBuilt() }
+    /// `executable` runs another copy of the binary (e.g. one moved away from the build folder).
+    public static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil) throws -> Output {
+        guard let binary = executable ?? binary else { throw NotBuilt() }
         let p = Process()
         p.executableURL = binary
         p.arguments = args
