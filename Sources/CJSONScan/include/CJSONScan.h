@@ -3,7 +3,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -17,7 +16,6 @@ static inline unsigned cjson_special_mask(__m128i v) {
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
     return (unsigned)_mm_movemask_epi8(special);
 }
-#endif
 
 /// Copies src[0..<n] to dst (room for n bytes) sixteen bytes at a time while no byte needs a JSON
 /// escape (below 0x20, '"', '\\' or DEL, as JSONWriter escapes them), and returns the length of the
@@ -26,7 +24,6 @@ static inline unsigned cjson_special_mask(__m128i v) {
 /// partial block is the last sixteen bytes, overlapping bytes already checked (their bits are 0).
 /// `static inline` so that Swift compiles it into the caller (no call per string).
 static inline size_t cjson_copy_clean_prefix(const uint8_t *src, size_t n, uint8_t *dst) {
-#if defined(__SSE2__)
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
@@ -40,27 +37,7 @@ static inline size_t cjson_copy_clean_prefix(const uint8_t *src, size_t n, uint8
     _mm_storeu_si128((__m128i *)(dst + i), v);
     unsigned mask = cjson_special_mask(v);
     return mask != 0 ? i + (size_t)__builtin_ctz(mask) : n;
-#else
-    /* Portable: eight bytes at a time with the word tricks of JSONWriter.needsEscape. */
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    size_t i = 0;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, src + i, 8);
-        uint64_t below32 = (w - ones * 0x20) & ~w & high;
-        uint64_t q = w ^ (ones * 0x22), bs = w ^ (ones * 0x5C), d = w ^ (ones * 0x7F);
-        uint64_t special = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((d - ones) & ~d);
-        if ((below32 | (special & high)) != 0) break;
-        memcpy(dst + i, &w, 8);
-        i += 8;
-    }
-    for (; i < n; i++) {
-        uint8_t b = src[i];
-        if (b < 0x20 || b == '"' || b == '\\' || b == 0x7F) return i;
-        dst[i] = b;
-    }
-    return n;
-#endif
 }
+#endif /* __SSE2__: elsewhere JSONWriter escapes long strings in Swift */
 
 #endif

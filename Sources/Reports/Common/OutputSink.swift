@@ -86,6 +86,3 @@ public protocol ReportRenderer: AnyObject {
 }
 
 import Diagnosis
-import WireCore
-import Capture
-import Diagnosis

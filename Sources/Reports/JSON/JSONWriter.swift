@@ -660,18 +660,7 @@ public struct JSONWriter {
     @inline(__always)
     private mutating func appendDecimal(_ n: Int64) {
         reserve(20)   // "-9223372036854775808"
-        var out = base + count
-        if n < 0 { out[0] = 45; out += 1 }
-        let m = n.magnitude
-        if m < 10 {
-            out[0] = 48 &+ UInt8(truncatingIfNeeded: m)
-            count = out - base + 1
-        } else if m < 100 {
-            Self.writeDigitPair(m, out)
-            count = out - base + 2
-        } else {
-            count = out - base + Self.writeLongDecimal(m, out)
-        }
+        count &+= Self.writeDecimal(n, base + count)
     }
 
     /// `n` in decimal at `out` (room for 20 bytes); returns the number of bytes.
@@ -735,17 +724,7 @@ public struct JSONWriter {
         if v < 0 { out[0] = 45; out += 1 }
         let whole = m / 1_000_000
         m &-= whole &* 1_000_000
-        let intDigits: Int
-        if whole < 10 {
-            out[0] = 48 &+ UInt8(truncatingIfNeeded: whole)
-            intDigits = 1
-        } else if whole < 100 {
-            writeDigitPair(whole, out)
-            intDigits = 2
-        } else {
-            intDigits = writeLongDecimal(whole, out)
-        }
-        out += intDigits
+        out += writeDecimal(Int64(whole), out)   // whole < 10^9: no sign
         out[0] = 46   // .
         // Six decimals as three pairs, then the trailing zeros dropped (one kept).
         let high = m / 10_000, low = m &- high &* 10_000, middle = low / 100
@@ -791,6 +770,7 @@ public struct JSONWriter {
             appendEscapedByteByByte(p, n)
             return
         }
+        #if arch(x86_64)
         // Sixteen bytes at a time (SSE2, inlined from CJSONScan): the eight-byte word test took ~25
         // instructions per word, and findings' explanations are hundreds of bytes.
         if n <= 4096 {
@@ -801,6 +781,7 @@ public struct JSONWriter {
             appendEscapedByteByByte(p + clean, n - clean)
             return
         }
+        #endif
         appendEscapedByteByByte(p, n)
     }
 
