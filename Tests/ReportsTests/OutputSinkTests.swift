@@ -60,7 +60,7 @@ struct OutputSinkTests {
 /// batches is still one document with every connection in order.
 struct JSONReportBatchTests {
     @Test func aReportOfSeveralBatchesIsOneDocumentWithEveryConnectionInOrder() throws {
-        guard Fixtures.exists("all_failures.pcapng") else { return }
+        try #require(Fixtures.exists("all_failures.pcapng"))
         let analysed = Fixtures.analyze("all_failures.pcapng").connections
         var connections: [AnalyzedConnection] = []
         while connections.count * 4_000 < 3 * OutputSink.bufferSize { connections += analysed }
