@@ -398,7 +398,7 @@ public final class ConnectionTracker {
     private func expire(now t: Double, into finished: inout [FlowData]) {
         var again: [FlowState] = []
         // A little early: the due time is rounded, the test below is the exact one.
-        while let s = expiry.first, s.expiryDue <= t + 1 + 16 * Swift.max(abs(t), abs(s.expiryDue)).ulp {
+        while let s = expiry.first, s.expiryDue <= t + 16 * Swift.max(abs(t), abs(s.expiryDue)).ulp {
             _ = expiry.removeFirst()
             if let d = s.data {
                 if t - s.lastSeen >= limits.idleTimeout {

@@ -23,7 +23,8 @@ public struct Diagnoser: Sendable {
     }
 
     /// Takes the connection by value and hands it back with its profile and findings. The rules read it in
-    /// place; the copy back out of their context is the one copy of it (see RuleContext).
+    /// place (see RuleContext); the compiler still copies it twice here (into and back out of the context's
+    /// box, 40,000 copies on the 20,000-connection bench), which three rewrites failed to remove.
     public func diagnose(_ input: consuming AnalyzedConnection) -> AnalyzedConnection {
         let profile = profile(for: input)
         var context = RuleContext(analyzed: consume input, profile: profile, trust: trust)

@@ -272,6 +272,7 @@ public struct TLSRecordStream: Sendable {
                 switch recordType {
                 case 22: collecting = !encryptedHandshake
                 case 21: collecting = recordLength == 2
+                // The body is not stored; collecting only makes a gap inside it an anomaly, as for the others.
                 case 20: collecting = recordLength >= 1 && recordLength <= 16
                 case 23: collecting = hasDecryptor || hasAwaitingKeys
                 default: collecting = false
