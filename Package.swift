@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "Diagnosis", dependencies: ["WireCore", "TLSWire", "Connections", "X509Inspect"],
                 // Profiles are compiled into the binary (PackageResources.<file>): a resource bundle is looked
                 // up beside the executable at start (~19 M instructions), and a binary installed without its
-                // bundle stopped with a fatal error. A new profile file is one more line here.
+                // bundle stopped with a fatal error. A new profile file is one more line here and one in
+                // VendorProfiles.shippedFiles (VendorProfileFilesTests checks they agree with the folder).
                 resources: [.embedInCode("Profiles/algo.json")],
                 swiftSettings: releaseSpeed),
         .target(name: "Reports", dependencies: ["WireCore", "Capture", "Packets", "TLSWire", "Connections", "X509Inspect", "Diagnosis", "CJSONScan"], swiftSettings: releaseSpeed),

@@ -51,12 +51,15 @@ public struct VendorProfile: Sendable, Codable, Hashable {
 }
 
 public enum VendorProfiles {
-    /// The profiles shipped with the tool, compiled into it (Package.swift embeds each file of Profiles/)
-    /// and decoded once: the command line asks for them several times while it is parsed (the
-    /// `--profile` help names them).
+    /// The profiles shipped with the tool, compiled into it and decoded once: the command line asks for
+    /// them several times while it is parsed (the `--profile` help names them).
     public static func builtIn() -> [VendorProfile] { shipped }
 
-    private static let shipped: [VendorProfile] = [PackageResources.algo_json].compactMap { bytes in
+    /// Every file of Profiles/: each is named in Package.swift (`.embedInCode`) and here (a test checks
+    /// that the folder and this list agree).
+    static let shippedFiles: [[UInt8]] = [PackageResources.algo_json]
+
+    private static let shipped: [VendorProfile] = shippedFiles.compactMap { bytes in
         try? JSONDecoder().decode(VendorProfile.self, from: Data(bytes))
     }
 
