@@ -100,6 +100,7 @@ final class MappedPcapRecords {
 
     /// The next record, or nil when libpcap should read on from `offset` (end of file, a record this
     /// reader leaves to libpcap, or the file shrank). The bytes stay valid until the next call.
+    @inline(__always)   // into `PcapFileReader.forEachFrame`'s loop: once per frame
     func next() -> Record? {
         while true {
             let inWindow = offset - windowStart

@@ -57,6 +57,10 @@ public final class ConnectionTracker {
     /// Flows that closed and wait out `closeLinger` (set when they close): a sweep looks at these, not at
     /// the whole table, which holds every connection of the last `tombstoneTTL` seconds.
     private var closing: [FlowState] = []
+    /// `closing` is in order of close time (each flow's `closedAt` is set once, as it is appended, and capture
+    /// time nearly always runs forward): then the flows a sweep finishes are at its front. Cleared when a
+    /// flow closes earlier than the last one appended; set again when the list empties.
+    private var closingInOrder = true
     /// When idle connections and old tombstones were last looked for.
     private var lastFullScan = -Double.infinity
     /// Every flow of the table by the time it may next be idle (open) or forgotten (tombstone): a sweep
@@ -98,6 +102,30 @@ public final class ConnectionTracker {
     public func tick(now: Timestamp) { sweep(now: now) }
 
     public func process(_ seg: TCPSegment, frame: Int, time: Timestamp) {
+        var seg = seg
+        processSegment(&seg, frame: frame, time: time)
+    }
+
+    /// The packet loop's entry: decodes the frame with `PacketDecoder.decodeTCP` and processes the segment,
+    /// as `process` would. False, with nothing done, for any frame `decodeTCP` leaves to
+    /// `PacketDecoder.decode` (the caller decodes it and calls `process` or counts what it is).
+    ///
+    /// Why here: decoding into a local of this function and processing it inlined (nearly every frame is a
+    /// segment of a known flow) spares the copy of the segment and a call per frame.
+    public func processFrame(linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int,
+                             frame: Int, time: Timestamp) -> Bool {
+        var seg = TCPSegment()
+        guard PacketDecoder.decodeTCP(linkType: linkType, bytes: bytes, originalLength: originalLength, into: &seg) else {
+            return false
+        }
+        processSegment(&seg, frame: frame, time: time)
+        return true
+    }
+
+    /// `seg` is inout only so that the caller's local is read in place (taken as a value, it was copied
+    /// first); it is not changed.
+    @inline(__always)
+    private func processSegment(_ seg: inout TCPSegment, frame: Int, time: Timestamp) {
         stats.tcpSegments += 1
         let flags = seg.flags
         let isOpeningSYN = flags.contains(.syn) && !flags.contains(.ack)
@@ -116,10 +144,17 @@ public final class ConnectionTracker {
                 }
                 seen(s, at: time.timeInterval)
                 data._withUnsafeGuaranteedRef { d in
-                    handle(seg, dir: found.reversed ? 1 : 0, in: d, frame: frame, time: time)
-                    if d.closedAt != nil && s.closedAt == nil {
-                        s.closedAt = time.timeInterval
-                        closing.append(s)
+                    let dir = found.reversed ? 1 : 0
+                    if flags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0
+                        && seg.missingPayload == 0 {
+                        // Data and ACKs (nearly every frame): no SYN, FIN or RST, so nothing here closes the flow.
+                        handlePlain(seg, dir: dir, in: d, frame: frame, time: time)
+                    } else {
+                        handle(seg, dir: dir, in: d, frame: frame, time: time)
+                        if d.closedAt != nil && s.closedAt == nil {
+                            s.closedAt = time.timeInterval
+                            appendClosing(s)
+                        }
                     }
                 }
                 return 2
@@ -135,6 +170,13 @@ public final class ConnectionTracker {
             }
             expiry.remove(found.value.takeUnretainedValue())   // the tombstone is replaced below
         }
+        startFlow(seg, frame: frame, time: time)
+    }
+
+    /// A segment of no connection in the table (or a SYN replacing a finished one): a new connection, or a stray.
+    @inline(never)
+    private func startFlow(_ seg: TCPSegment, frame: Int, time: Timestamp) {
+        let flags = seg.flags
         if seg.payload.isEmpty && seg.missingPayload == 0 && !flags.contains(.syn) {
             // ACKs, FINs or RSTs of a connection we never saw carry nothing to analyse.
             stats.strayTCPSegments += 1
@@ -154,7 +196,7 @@ public final class ConnectionTracker {
         handle(seg, dir: 0, in: d, frame: frame, time: time)
         if d.closedAt != nil && s.closedAt == nil {
             s.closedAt = time.timeInterval
-            closing.append(s)
+            appendClosing(s)
         }
         countForSweep(time)
     }
@@ -206,6 +248,7 @@ public final class ConnectionTracker {
         table.removeAll()
         expiry.removeAll()
         closing.removeAll()
+        closingInOrder = true
     }
 
     // MARK: - Per segment
@@ -294,6 +337,64 @@ public final class ConnectionTracker {
         }
     }
 
+    /// `handle` for a segment of a known flow without SYN, FIN or RST and with every payload byte captured
+    /// (nearly every frame: bulk data and ACKs), inlined into `process`: the same changes in the same
+    /// order, without the branches and calls for what such a segment cannot carry. The rarer parts (VLAN
+    /// tags, data that is not bulk, an ACK for a direction holding a hole) are calls.
+    @inline(__always)
+    private func handlePlain(_ seg: TCPSegment, dir: Int, in d: FlowData, frame: Int, time: Timestamp) {
+        d.lastFrame = frame
+        d.lastTime = time
+        if !d.sawDirection[dir] { d.sawDirection[dir] = true }
+        if let m = seg.sourceMAC, d.macs[dir] == nil { d.macs[dir] = m }
+        if seg.hasVLANIDs && d.vlanIDs.isEmpty { noteVLANs(seg, in: d) }
+        let count = seg.payload.count
+        d.dirStats[dir].segments += 1
+        d.dirStats[dir].payloadBytes += count
+        if count > 0 {
+            if bulkFastPath && d.reassembler[dir].isNextInOrder(seg.sequence) && d.streams[dir].canSkipInsideRecord(count) {
+                d.reassembler[dir].advanceInOrder(by: count)
+                d.streams[dir].skipInsideRecord(count)
+                self.stats.bulkFastPathSegments += 1
+            } else {
+                reassemble(seg, dir: dir, in: d, frame: frame, time: time)
+            }
+        }
+        if seg.flags.contains(.ack) && d.reassembler[1 - dir].hasBufferedData {
+            peerAcknowledged(seg.acknowledgement, dir: 1 - dir, in: d, frame: frame, time: time)
+        }
+    }
+
+    /// The VLAN IDs of the flow's first tagged segment.
+    @inline(never)
+    private func noteVLANs(_ seg: TCPSegment, in d: FlowData) {
+        let v = seg.vlanIDs
+        if let o = v.outer { d.vlanIDs.append(o) }
+        if let i = v.inner { d.vlanIDs.append(i) }
+    }
+
+    /// A plain segment's payload (see `handlePlain`) into its direction's reassembler, then the record stream.
+    @inline(never)
+    private func reassemble(_ seg: TCPSegment, dir: Int, in d: FlowData, frame: Int, time: Timestamp) {
+        d.reassembler[dir].segment(sequence: seg.sequence, flags: seg.flags, payload: seg.payload, frame: frame, time: time) { ev in
+            self.deliver(ev, to: d, dir: dir)
+        }
+    }
+
+    /// The peer acknowledged data of direction `dir`, which holds bytes out of order.
+    @inline(never)
+    private func peerAcknowledged(_ ack: UInt32, dir: Int, in d: FlowData, frame: Int, time: Timestamp) {
+        d.reassembler[dir].peerAcknowledged(ack, frame: frame, time: time) { ev in
+            self.deliver(ev, to: d, dir: dir)
+        }
+    }
+
+    /// `s` closed (its `closedAt` is set): it is finished once `closeLinger` has passed.
+    private func appendClosing(_ s: FlowState) {
+        if let last = closing.last?.closedAt, let c = s.closedAt, c < last { closingInOrder = false }
+        closing.append(s)
+    }
+
     /// Applies the events the stream left in the list, in order, moving each out (no copy of the event and
     /// of the hello it carries; the list is left empty, its room kept). Most calls find one event or none.
     @inline(__always)
@@ -354,14 +455,33 @@ public final class ConnectionTracker {
         var finished: [FlowData] = []
         if !closing.isEmpty {
             let linger = limits.closeLinger
-            // Looked at by `dataRef`: no retain and release of the flow per lingering flow and sweep.
-            closing.removeAll { s in
-                guard s.dataRef != nil else { return true }   // finished another way (idle, table limit)
-                guard let c = s.closedAt, t - c >= linger else { return false }
-                finished.append(s.data!); s.data = nil; s.lastSeen = t
-                schedule(s)   // now a tombstone
-                return true
+            if closingInOrder {
+                // Only the front can be due: past the first open flow not yet due, every open flow closed
+                // later. The same flows are finished in the same order as by the walk below; flows finished
+                // another way are dropped from the front here and from further back by later sweeps.
+                // (The walk over every closing flow cost a retain and release of each per sweep.)
+                var taken = 0
+                while taken < closing.count {
+                    let s = closing[taken]
+                    if s.dataRef != nil {
+                        guard let c = s.closedAt, t - c >= linger else { break }
+                        finished.append(s.data!); s.data = nil; s.lastSeen = t
+                        schedule(s)   // now a tombstone
+                    }
+                    taken += 1
+                }
+                closing.removeFirst(taken)
+            } else {
+                // Looked at by `dataRef`: no retain and release of the flow per lingering flow and sweep.
+                closing.removeAll { s in
+                    guard s.dataRef != nil else { return true }   // finished another way (idle, table limit)
+                    guard let c = s.closedAt, t - c >= linger else { return false }
+                    finished.append(s.data!); s.data = nil; s.lastSeen = t
+                    schedule(s)   // now a tombstone
+                    return true
+                }
             }
+            if closing.isEmpty { closingInOrder = true }
         }
         // Live reports handshakes of open connections as they complete: it looks at every open flow each time.
         var completed: [Connection] = []

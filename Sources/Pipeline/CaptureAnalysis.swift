@@ -126,7 +126,21 @@ public final class FrameFeed {
     public func process(_ frame: borrowing CapturedFrame) {
         counters.frames += 1
         if frame.isTruncated { counters.snaplenTruncatedFrames += 1 }
-        // The segment is decoded in place (no DecodedFrame built and taken apart again per frame).
+        // The usual frame (Ethernet, IPv4 or plain IPv6, TCP) is decoded and processed by the tracker in one
+        // step (`PacketDecoder.decodeTCP`); any other is decoded here, in place (no DecodedFrame built and
+        // taken apart again per frame).
+        if tracker.processFrame(linkType: frame.linkType.rawValue, bytes: frame.bytes, originalLength: frame.originalLength,
+                                frame: frame.number, time: frame.timestamp) {
+            counters.tcpSegments += 1
+            return
+        }
+        processOther(frame)
+    }
+
+    /// A frame `ConnectionTracker.processFrame` leaves to the full decoder (out of line: the per-frame
+    /// path above stays small).
+    @inline(never)
+    func processOther(_ frame: borrowing CapturedFrame) {
         var seg = TCPSegment()
         if let other = PacketDecoder.decode(linkType: frame.linkType.rawValue, bytes: frame.bytes,
                                             originalLength: frame.originalLength, into: &seg) {
