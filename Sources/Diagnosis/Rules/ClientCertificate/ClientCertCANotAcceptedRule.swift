@@ -23,7 +23,7 @@ public struct ClientCertCANotAcceptedRule: DiagnosisRule {
         let issuer = ctx.issuerToTrust(chain) ?? chain.leaf?.issuer ?? "its issuer"
         return Finding(rule: id, severity: rejected ? .error : .warning, confidence: .high,
                        title: "Device certificate not from a CA the server accepts",
-                       explanation: "\(ctx.server.capitalizedFirst) accepts client certificates from: \(chain.acceptableCANames.joined(separator: "; ")). \(ctx.device.capitalizedFirst) sent a certificate chaining to \(issuer), which is not in that list.",
+                       explanation: "\(ctx.serverCapitalized) accepts client certificates from: \(chain.acceptableCANames.joined(separator: "; ")). \(ctx.deviceCapitalized) sent a certificate chaining to \(issuer), which is not in that list.",
                        remediation: ctx.remediation(.clientCertRejected, generic: "Add \(issuer) (the device vendor's CA chain) to the server's trusted client CAs, or install on the device a client certificate from one of: \(chain.acceptableCANames.joined(separator: "; ")).", values: ["issuer": issuer]),
                        frames: [ctx.tls.certificateRequest?.frame, chain.frame].compactMap { $0 },
                        evidence: chain.acceptableCANames.map { Evidence("acceptable CA", $0, frame: ctx.tls.certificateRequest?.frame) } + ctx.chainEvidence(chain, label: "client certificate"),

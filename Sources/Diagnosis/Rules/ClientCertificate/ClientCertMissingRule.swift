@@ -53,7 +53,7 @@ public struct ClientCertMissingRule: DiagnosisRule {
         let failed = !ctx.connection.established
         let cas = ctx.analyzed.clientChain?.acceptableCANames ?? ctx.tls.certificateRequest.map { $0.value.certificateAuthorities.compactMap(caName) } ?? []
         if !cas.isEmpty { evidence.append(Evidence("server accepts certificates from", cas.joined(separator: "; "))) }
-        var explanation = "\(ctx.server.capitalizedFirst) requires a client certificate (mutual TLS), and \(ctx.device) \(how)."
+        var explanation = "\(ctx.serverCapitalized) requires a client certificate (mutual TLS), and \(ctx.device) \(how)."
         explanation += failed ? " The server then refused the connection." : " The server accepted the connection anyway (client certificates are optional there)."
         explanation += cas.isEmpty ? " The server's request named no particular CA." : " The server accepts certificates issued by: \(cas.joined(separator: "; ")). A device certificate from another CA is not offered."
         return Finding(rule: id, severity: failed ? .error : .info, confidence: confidence,

@@ -40,7 +40,7 @@ public struct ClientCertRejectedRule: DiagnosisRule {
         }
         let issuer = ctx.issuerToTrust(chain)
         let vendorChain = ctx.profile?.deviceCAChain ?? []
-        var explanation = "\(ctx.device.capitalizedFirst) sent its client certificate\(chain?.leaf.map { " (\($0.subject), issued by \($0.issuer))" } ?? "") and \(ctx.server) \(what)."
+        var explanation = "\(ctx.deviceCapitalized) sent its client certificate\(chain?.leaf.map { " (\($0.subject), issued by \($0.issuer))" } ?? "") and \(ctx.server) \(what)."
         if let issuer { explanation += " The server must trust \(issuer)." }
         if let v = chain?.verdict, v.status != .notChecked {
             explanation += " Against \(v.storeLabel ?? "the server trust store you named") the device chain is \(v.status.rawValue)."

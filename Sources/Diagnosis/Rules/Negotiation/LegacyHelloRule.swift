@@ -26,7 +26,7 @@ public struct LegacyHelloRule: DiagnosisRule {
         let what = sslv2 ? "an SSLv2-compatible ClientHello (record format from SSL 2.0)" : "a ClientHello offering at most SSL 3.0"
         return Finding(rule: id, severity: failed ? .error : .warning, confidence: .high,
                        title: sslv2 ? "SSLv2-compatible ClientHello" : "SSL 3.0 ClientHello",
-                       explanation: "\(ctx.device.capitalizedFirst) sent \(what) (frame \(ch.frame)), offering up to \(h.highestVersion)." + (failed ? " The server did not accept it." : " The server accepted it, but current servers refuse this format."),
+                       explanation: "\(ctx.deviceCapitalized) sent \(what) (frame \(ch.frame)), offering up to \(h.highestVersion)." + (failed ? " The server did not accept it." : " The server accepted it, but current servers refuse this format."),
                        remediation: ctx.remediation(id, generic: "Upgrade the device firmware to a TLS stack that sends standard TLS 1.2 hellos."),
                        frames: [ch.frame], evidence: NegotiationDiff.offered(h), sideAtFault: .client)
     }

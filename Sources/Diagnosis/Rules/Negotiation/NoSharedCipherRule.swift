@@ -26,7 +26,7 @@ public struct NoSharedCipherRule: DiagnosisRule {
         let h = ch.value
         let legacy = NegotiationDiff.legacyOnly(h)
         let noFS = h.cipherSuites.lazy.compactMap(\.info).allSatisfy { !$0.forwardSecret }  // stops at the first forward-secret suite
-        var explanation = "\(ctx.server.capitalizedFirst) refused the ClientHello with a fatal \(d) alert (frame \(a.frame)) and no ServerHello: it has no cipher suite in common with \(ctx.device), which offered \(h.cipherSuites.filter { !$0.isGREASE && !$0.isSignalling }.count) suites (listed in the evidence)."
+        var explanation = "\(ctx.serverCapitalized) refused the ClientHello with a fatal \(d) alert (frame \(a.frame)) and no ServerHello: it has no cipher suite in common with \(ctx.device), which offered \(h.cipherSuites.filter { !$0.isGREASE && !$0.isSignalling }.count) suites (listed in the evidence)."
         if legacy { explanation += " The device offers only legacy suites (CBC, static RSA or weak ciphers)." }
         if noFS { explanation += " None of the device's suites is forward secret (no ECDHE/DHE)." }
         let fix = legacy

@@ -40,7 +40,7 @@ public struct VersionBelow12Rule: DiagnosisRule {
             let failed = ctx.failed && tls.serverHello == nil
             return Finding(rule: id, severity: failed ? .error : .warning, confidence: failed ? .medium : .high,
                            title: "The client's best TLS version is \(highest)",
-                           explanation: "\(ctx.device.capitalizedFirst) offered at most \(highest)." + (failed ? " The server did not answer with a ServerHello; servers that require TLS 1.2 often just close the connection." : ""),
+                           explanation: "\(ctx.deviceCapitalized) offered at most \(highest)." + (failed ? " The server did not answer with a ServerHello; servers that require TLS 1.2 often just close the connection." : ""),
                            remediation: ctx.remediation(id, generic: "Upgrade the device firmware to a version with TLS 1.2 and enable TLS 1.2 on the device."),
                            frames: ctx.helloFrames, evidence: NegotiationDiff.offered(ch), sideAtFault: .client)
         }

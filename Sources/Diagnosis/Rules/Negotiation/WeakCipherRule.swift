@@ -25,7 +25,7 @@ public struct WeakCipherRule: DiagnosisRule {
         let clientOfferedBetter = ctx.tls.clientHello?.value.cipherSuites.lazy.compactMap(\.info).contains { $0.forwardSecret && $0.weaknesses.isEmpty } ?? false  // stops at the first strong suite
         return Finding(rule: id, severity: severity, confidence: .high,
                        title: "Weak cipher suite negotiated: \(info.name) (\(reasons.joined(separator: ", ")))",
-                       explanation: "\(ctx.server.capitalizedFirst) chose \(info.name), which is weak: \(reasons.joined(separator: ", ")). " + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),
+                       explanation: "\(ctx.serverCapitalized) chose \(info.name), which is weak: \(reasons.joined(separator: ", ")). " + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),
                        remediation: clientOfferedBetter ? "Prefer ECDHE + AES-GCM/ChaCha20 suites on the server and disable \(info.name)."
                            : "Enable modern suites (ECDHE with AES-GCM) on the device and prefer them on the server.",
                        frames: [sh.frame], evidence: NegotiationDiff.chosen(sh.value), sideAtFault: clientOfferedBetter ? .server : .client)

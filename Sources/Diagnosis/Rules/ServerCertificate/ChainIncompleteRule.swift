@@ -26,7 +26,7 @@ public struct ChainIncompleteRule: DiagnosisRule {
         let keyID = issue.missingIssuerKeyID.map { " (key identifier \($0))" } ?? ""
         var f = Finding(rule: id, severity: sev, confidence: ctx.trust.clientTrustExplicit ? .high : .medium,
                         title: "Incomplete chain: the server did not send the intermediate \(missing)",
-                        explanation: "\(ctx.server.capitalizedFirst) sent \(chain.certificates.count) certificate\(chain.certificates.count == 1 ? "" : "s") (frame \(chain.frame)), but the issuer of certificate \(issue.certificateIndex ?? 0), \(missing)\(keyID), is missing from the chain and from \(ctx.storeDescription). A device that does not fetch intermediates cannot build the chain." + ctx.acceptedAnywayNote,
+                        explanation: "\(ctx.serverCapitalized) sent \(chain.certificates.count) certificate\(chain.certificates.count == 1 ? "" : "s") (frame \(chain.frame)), but the issuer of certificate \(issue.certificateIndex ?? 0), \(missing)\(keyID), is missing from the chain and from \(ctx.storeDescription). A device that does not fetch intermediates cannot build the chain." + ctx.acceptedAnywayNote,
                         remediation: ctx.remediation(id, generic: "Configure the server to send its complete chain (the leaf certificate followed by the intermediate \(missing)), e.g. a fullchain.pem. Uploading the intermediate to the device's trusted certificates also works, but fixing the server fixes every client.", values: ["missing": missing]),
                         frames: [chain.frame], evidence: [Evidence("missing issuer", missing + keyID, frame: chain.frame)] + ctx.chainEvidence(chain, label: "server certificate"),
                         sideAtFault: .server)

@@ -44,7 +44,7 @@ public struct ClientClockWrongRule: DiagnosisRule {
         let validity = leaf.map { "valid from \($0.notBefore.rfc3339Seconds) to \($0.notAfter.rfc3339Seconds)" } ?? "valid"
         return Finding(rule: id, severity: severity, confidence: .medium,
                        title: "The device's clock is wrong: it calls a valid certificate expired",
-                       explanation: "\(ctx.device.capitalizedFirst) rejected the server certificate as expired (certificate_expired, frame \(a.frame)), but every certificate of the chain is valid at the capture time \(chain.judgedAt.rfc3339Seconds) (leaf \(validity)). The device judges validity by its own clock, which must be outside that window." + clock,
+                       explanation: "\(ctx.deviceCapitalized) rejected the server certificate as expired (certificate_expired, frame \(a.frame)), but every certificate of the chain is valid at the capture time \(chain.judgedAt.rfc3339Seconds) (leaf \(validity)). The device judges validity by its own clock, which must be outside that window." + clock,
                        remediation: ctx.remediation(id, generic: "Set the device's clock: configure an NTP server on the device and make sure NTP (UDP 123) is reachable from it; check the time zone."),
                        frames: [chain.frame, a.frame], evidence: evidence + ctx.chainEvidence(chain, label: "server certificate"),
                        sideAtFault: .client)

@@ -24,7 +24,7 @@ public struct HostnameMismatchRule: DiagnosisRule {
         let covered = names.isEmpty ? "CN=\(leaf.subjectCommonName ?? "-") (no SANs)" : names.joined(separator: ", ")
         var f = Finding(rule: id, severity: sev, confidence: .high,
                         title: "Certificate does not cover \(name) (\(chain.hostnameSource ?? "name"))",
-                        explanation: "\(ctx.device.capitalizedFirst) asked for \(name) (\(chain.hostnameSource ?? "name")), but the server's certificate \(leaf.subject) (frame \(chain.frame)) is valid for \(covered)." + ctx.acceptedAnywayNote,
+                        explanation: "\(ctx.deviceCapitalized) asked for \(name) (\(chain.hostnameSource ?? "name")), but the server's certificate \(leaf.subject) (frame \(chain.frame)) is valid for \(covered)." + ctx.acceptedAnywayNote,
                         remediation: ctx.remediation(id, generic: "Configure the device with a server name the certificate covers (\(covered)), or issue the server a certificate that includes \(name).", values: ["name": name]),
                         frames: [chain.frame] + (ctx.tls.clientHello.map { [$0.frame] } ?? []),
                         evidence: [Evidence("name asked for", "\(name) (\(chain.hostnameSource ?? ""))", frame: ctx.tls.clientHello?.frame), Evidence("certificate names", covered, frame: chain.frame)],

@@ -26,7 +26,7 @@ public struct ServerCertRejectedRule: DiagnosisRule {
         let chain = ctx.analyzed.serverChain
         let issuer = ctx.issuerToTrust(chain)
         let cause = ctx.serverRejectionCause
-        var explanation = "\(ctx.device.capitalizedFirst) rejected the certificate of \(ctx.server) (\(ctx.service)): it sent a fatal alert (frame \(a.frame)) after the server's certificate — \(AlertSemantics.meaning(d))."
+        var explanation = "\(ctx.deviceCapitalized) rejected the certificate of \(ctx.server) (\(ctx.service)): it sent a fatal alert (frame \(a.frame)) after the server's certificate — \(AlertSemantics.meaning(d))."
         if ctx.tls.isTLS13 && ctx.tls.serverCertificate == nil {
             explanation += " The connection is TLS 1.3, so the certificate itself is encrypted in the capture; only the alert is visible."
         }

@@ -7,18 +7,25 @@ import X509Inspect
 /// points at validity, unknown_ca at trust, unsupported_certificate at key usage); the chain
 /// verdict says which problem is really there.
 extension RuleContext {
-    /// Problems of the server's chain that rules report, in the order they explain an alert.
+    /// Problems of the server's chain that rules report, in the order they explain an alert. The kinds of the
+    /// chain's issues are read in one pass (asking for each kind in turn walked the list nine times).
+    /// Tests hold it to the kind-by-kind version.
     func serverProblems() -> [RuleID] {
+        guard let chain = analyzed.serverChain else { return [] }
+        var kinds = ServerIssueKinds()
+        for issue in chain.verdict.issues { kinds.insert(issue.kind) }
         var out: [RuleID] = []
-        if serverIssue(.expired) != nil { out.append(.certExpired) }
-        if serverIssue(.notYetValid) != nil { out.append(.certNotYetValid) }
-        if missingIntermediate != nil { out.append(.chainIncomplete) }
-        if serverIssue(.selfSignedLeaf) != nil { out.append(.certSelfSigned) }
-        if serverIssue(.missingServerAuthEKU) != nil || serverIssue(.invalidPurpose) != nil { out.append(.wrongKeyUsage) }
-        if analyzed.serverChain?.hostnameMatches == false { out.append(.hostnameMismatch) }
-        if trust.clientTrustExplicit && (serverIssue(.untrustedRoot) != nil || missingRoot != nil) { out.append(.chainUntrusted) }
-        if serverIssue(.weakKey) != nil { out.append(.weakKey) }
-        if serverIssue(.weakSignature) != nil { out.append(.weakSignature) }
+        if kinds.expired { out.append(.certExpired) }
+        if kinds.notYetValid { out.append(.certNotYetValid) }
+        // An incomplete chain is a missing intermediate, or else a missing root (see `missingIntermediate`).
+        let intermediateMissing = kinds.incompleteChain && missingIntermediate != nil
+        if intermediateMissing { out.append(.chainIncomplete) }
+        if kinds.selfSignedLeaf { out.append(.certSelfSigned) }
+        if kinds.missingServerAuthEKU || kinds.invalidPurpose { out.append(.wrongKeyUsage) }
+        if chain.hostnameMatches == false { out.append(.hostnameMismatch) }
+        if trust.clientTrustExplicit && (kinds.untrustedRoot || (kinds.incompleteChain && !intermediateMissing)) { out.append(.chainUntrusted) }
+        if kinds.weakKey { out.append(.weakKey) }
+        if kinds.weakSignature { out.append(.weakSignature) }
         return out
     }
 

@@ -2,6 +2,7 @@ import WireCore
 import TLSWire
 import Connections
 import X509Inspect
+import Packets
 
 /// Plain-language pieces every rule uses, so the wording is consistent across the catalogue.
 extension RuleContext {
@@ -14,15 +15,27 @@ extension RuleContext {
     }
 
     /// "the device (10.0.0.20, 00:22:ee:09:00:45)"
-    var device: String {
-        let mac = connection.clientMAC.flatMap { $0.isZero ? nil : ", \($0)" } ?? ""
-        return "the device (TLS client \(connection.client.ip)\(mac))"
+    var device: String { device(start: "the device (TLS client ") }
+    /// "The device (…)", to start a sentence with (what `device.capitalizedFirst` gave).
+    var deviceCapitalized: String { device(start: "The device (TLS client ") }
+
+    /// Written in one piece: devices are too many to remember (most failing connections of the bench come from
+    /// a device of their own), and interpolation cost ~4.5 K instructions, the capital letter ~1 K more.
+    private func device(start: String) -> String {
+        let ip = connection.client.ip.description
+        guard let mac = connection.clientMAC, !mac.isZero else { return Text.concat([start, ip, ")"]) }
+        return Text.concat([start, ip, ", ", mac.description, ")"])
     }
 
     /// "the server 10.0.0.5:5061 (sip.example.com)"
-    var server: String {
-        let name = tls.serverName.map { " (\($0))" } ?? ""
-        return "the server \(connection.server)\(name)"
+    var server: String { serverTexts.text }
+    /// "The server …", to start a sentence with.
+    var serverCapitalized: String { serverTexts.capitalized }
+
+    /// A capture's findings name a few servers again and again: their names are remembered by the values they
+    /// are made of (writing them cost ~4.3 K instructions each time, the capital letter ~1 K more).
+    private var serverTexts: PartyTexts {
+        PartyTexts.servers.value(for: PartyTexts.ServerKey(endpoint: connection.server, name: tls.serverName), make: PartyTexts.init)
     }
 
     /// What the connection is for, guessed from the port: for sentences like "SIP over TLS failed".
@@ -99,8 +112,22 @@ extension RuleContext {
         return top.isSelfSigned ? top.subject : top.issuer
     }
 
+    /// One evidence line per certificate of the chain and one for the verdict. The texts are remembered by
+    /// what they are made of (a capture's failures repeat a few chains; writing them cost ~15 K instructions
+    /// a finding); only the frame is the connection's own.
     func chainEvidence(_ chain: ChainReport?, label: String) -> [Evidence] {
         guard let chain else { return [] }
+        let texts = ChainEvidenceTexts.memo.value(for: ChainEvidenceTexts.Key(chain, label: label), make: ChainEvidenceTexts.make)
+        var out: [Evidence] = []
+        out.reserveCapacity(texts.count)
+        for (i, t) in texts.enumerated() {
+            out.append(Evidence(t.label, t.value, frame: i < texts.count - 1 ? chain.frame : nil))
+        }
+        return out
+    }
+
+    /// `chainEvidence` as it is written when not remembered (tests compare the two).
+    static func chainEvidenceTexts(_ chain: ChainReport, label: String) -> [Evidence] {
         var out: [Evidence] = []
         for (i, c) in chain.certificates.enumerated() {
             if let s = c.summary {
@@ -176,18 +203,37 @@ public enum AlertSemantics {
 
     /// "fatal unknown_ca from the client (frame 25), after Certificate from the server (frame 21)"
     public static func describe(_ a: AlertRecord) -> String {
-        var s: String
-        if let d = a.description {
-            s = "\(a.level?.description ?? "?") \(d) from the \(a.sender.rawValue)"
-        } else if a.inferred {
-            s = "encrypted alert from the \(a.sender.rawValue) (inferred: a \(a.recordLength)-byte TLS 1.3 record, the size of an alert)"
-        } else {
-            s = "encrypted alert from the \(a.sender.rawValue) (\(a.recordLength)-byte record; its type is hidden)"
-        }
-        s += " (frame \(a.frame))"
-        if let after = a.after { s += ", after \(after)" }
-        return s
+        let head = heads.value(for: Head(a), make: Head.text)
+        let frame = String(a.frame)
+        if let after = a.after { return Text.concat([head, " (frame ", frame, "), after ", after]) }
+        return Text.concat([head, " (frame ", frame, ")"])
     }
+
+    /// What `describe` says before the frame, by the values it is made of: a capture's alerts are a few
+    /// kinds, and writing the whole description piece by piece cost ~5 K instructions a finding.
+    struct Head: Hashable {
+        var level: AlertLevel?
+        var description: AlertDescription?
+        var sender: Side
+        var inferred: Bool
+        var recordLength: Int
+
+        init(_ a: AlertRecord) {
+            level = a.level; description = a.description; sender = a.sender; inferred = a.inferred; recordLength = a.recordLength
+        }
+
+        static func text(_ h: Head) -> String {
+            if let d = h.description {
+                return "\(h.level?.description ?? "?") \(d) from the \(h.sender.rawValue)"
+            } else if h.inferred {
+                return "encrypted alert from the \(h.sender.rawValue) (inferred: a \(h.recordLength)-byte TLS 1.3 record, the size of an alert)"
+            } else {
+                return "encrypted alert from the \(h.sender.rawValue) (\(h.recordLength)-byte record; its type is hidden)"
+            }
+        }
+    }
+
+    static let heads = TextMemo<Head, String>(limit: 1_000)
 }
 
 extension Timestamp {
@@ -204,4 +250,107 @@ extension Timestamp {
         if h >= 1 { return "\(h) hour\(h == 1 ? "" : "s")" }
         return "\(s / 60) minutes"
     }
+}
+
+/// The server's name as findings write it, lower case and capitalised (see `RuleContext.server`).
+struct PartyTexts {
+    var text: String
+    var capitalized: String
+
+    struct ServerKey: Hashable {
+        var endpoint: Endpoint
+        var name: String?
+    }
+
+    static let servers = TextMemo<ServerKey, PartyTexts>(limit: 10_000)
+
+    init(_ server: ServerKey) {
+        let name = server.name.map { " (\($0))" } ?? ""
+        text = "the server \(server.endpoint)\(name)"
+        capitalized = text.capitalizedFirst
+    }
+}
+
+/// Which of the kinds `serverProblems` asks about a chain's issues include.
+struct ServerIssueKinds {
+    var expired = false, notYetValid = false, incompleteChain = false, selfSignedLeaf = false
+    var missingServerAuthEKU = false, invalidPurpose = false, untrustedRoot = false, weakKey = false, weakSignature = false
+
+    mutating func insert(_ k: ChainIssue.Kind) {
+        if k == .expired { expired = true }
+        else if k == .notYetValid { notYetValid = true }
+        else if k == .incompleteChain { incompleteChain = true }
+        else if k == .selfSignedLeaf { selfSignedLeaf = true }
+        else if k == .missingServerAuthEKU { missingServerAuthEKU = true }
+        else if k == .invalidPurpose { invalidPurpose = true }
+        else if k == .untrustedRoot { untrustedRoot = true }
+        else if k == .weakKey { weakKey = true }
+        else if k == .weakSignature { weakSignature = true }
+    }
+}
+
+/// The texts of `RuleContext.chainEvidence`, remembered by what they are made of.
+enum ChainEvidenceTexts {
+    struct Key: Hashable {
+        /// What a certificate's line is made of: its names and dates, or its size and why it did not decode.
+        struct Certificate: Hashable {
+            var subject: String?
+            var issuer: String?
+            var notBefore: Timestamp?
+            var notAfter: Timestamp?
+            var size: Int
+            var decodeError: String?
+
+            /// The names are compared but not hashed (the dates and the size tell certificates apart well
+            /// enough, and the names are mostly the very strings the certificate cache handed out, which
+            /// compare without reading their bytes).
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(notBefore)
+                hasher.combine(notAfter)
+                hasher.combine(size)
+            }
+        }
+        var label: String
+        var certificates: [Certificate]
+        var status: ChainVerdict.Status
+        var storeLabel: String?
+        var opensslErrorText: String?
+
+        init(_ chain: ChainReport, label: String) {
+            self.label = label
+            certificates = chain.certificates.map { c in
+                if let s = c.summary {
+                    return Certificate(subject: s.subject, issuer: s.issuer, notBefore: s.notBefore, notAfter: s.notAfter,
+                                       size: c.der.count, decodeError: nil)
+                }
+                return Certificate(subject: nil, issuer: nil, notBefore: nil, notAfter: nil, size: c.der.count, decodeError: c.decodeError)
+            }
+            status = chain.verdict.status
+            storeLabel = chain.verdict.storeLabel
+            opensslErrorText = chain.verdict.opensslErrorText
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(label.utf8.count)
+            hasher.combine(certificates)
+            hasher.combine(status)
+        }
+    }
+
+    /// (label, value) of each line: the certificates' lines, then the verdict's.
+    static func make(_ k: Key) -> [(label: String, value: String)] {
+        var out: [(label: String, value: String)] = []
+        for (i, c) in k.certificates.enumerated() {
+            if let subject = c.subject, let issuer = c.issuer, let notBefore = c.notBefore, let notAfter = c.notAfter {
+                out.append(("\(k.label) [\(i)]", "\(subject) — issued by \(issuer), valid \(notBefore.rfc3339Seconds) to \(notAfter.rfc3339Seconds)"))
+            } else {
+                out.append(("\(k.label) [\(i)]", "undecodable certificate (\(c.size) bytes): \(c.decodeError ?? "")"))
+            }
+        }
+        out.append(("verdict", "\(k.status.rawValue) against \(k.storeLabel ?? "no trust store")" +
+                    (k.opensslErrorText.map { " (OpenSSL: \($0))" } ?? "")))
+        return out
+    }
+
+    static let memo = TextMemo<Key, [(label: String, value: String)]>(limit: 1_000)
 }

@@ -32,7 +32,7 @@ public struct PlaintextOnTLSPortRule: DiagnosisRule {
             : "Use TLS for this connection (https:// for provisioning), or use the server's plaintext port."
         return Finding(rule: id, severity: severity, confidence: .high,
                        title: "Plaintext \(proto) sent to TLS port \(c.server.port)",
-                       explanation: "\(ctx.device.capitalizedFirst) sent plaintext \(proto) (\"\(firstLine)\") to \(c.server), a port that expects TLS\(serverSpokeTLS ? " — the server answered with TLS" : ""). The device is configured for an unencrypted transport while the server expects TLS.",
+                       explanation: "\(ctx.deviceCapitalized) sent plaintext \(proto) (\"\(firstLine)\") to \(c.server), a port that expects TLS\(serverSpokeTLS ? " — the server answered with TLS" : ""). The device is configured for an unencrypted transport while the server expects TLS.",
                        remediation: ctx.remediation(id, generic: generic),
                        frames: [p.frame], evidence: [Evidence("first bytes from the client", firstLine, frame: p.frame)],
                        sideAtFault: .client)

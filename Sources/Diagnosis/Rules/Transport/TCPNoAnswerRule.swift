@@ -23,7 +23,7 @@ public struct TCPNoAnswerRule: DiagnosisRule {
         let retried = t.synCount > 1
         return Finding(rule: id, severity: severity, confidence: retried ? .high : .medium,
                        title: "No answer from \(ctx.connection.server): \(t.synCount) SYN\(t.synCount == 1 ? "" : "s") over \(String(format1(span))) s",
-                       explanation: "\(ctx.device.capitalizedFirst) tried to open a TCP connection to \(ctx.connection.server) (\(ctx.service)) \(t.synCount) time\(t.synCount == 1 ? "" : "s") and nothing answered — no SYN-ACK, no reset. The TLS handshake never started." + (retried ? "" : " Only one SYN was captured, so the capture may simply have ended too early."),
+                       explanation: "\(ctx.deviceCapitalized) tried to open a TCP connection to \(ctx.connection.server) (\(ctx.service)) \(t.synCount) time\(t.synCount == 1 ? "" : "s") and nothing answered — no SYN-ACK, no reset. The TLS handshake never started." + (retried ? "" : " Only one SYN was captured, so the capture may simply have ended too early."),
                        remediation: ctx.remediation(id, generic: "Check the server address and port configured on the device, that the server is up and listening on that address, and that firewalls between them allow TCP \(ctx.connection.server.port). If the mirror only copies the device's transmit direction, fix the mirror first."),
                        frames: [syn.frame], evidence: [Evidence("SYN", "\(t.synCount) SYN\(t.synCount == 1 ? "" : "s") to \(ctx.connection.server), none answered", frame: syn.frame)],
                        sideAtFault: .server)

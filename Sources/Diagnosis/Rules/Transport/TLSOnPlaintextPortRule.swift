@@ -40,7 +40,7 @@ public struct TLSOnPlaintextPortRule: DiagnosisRule {
             : "Use the server's TLS port, or enable TLS on port \(port)."
         return Finding(rule: id, severity: severity, confidence: confidence,
                        title: "TLS sent to plaintext port \(port)",
-                       explanation: "\(ctx.device.capitalizedFirst) started a TLS handshake (ClientHello, frame \(ch)) with \(ctx.connection.server), which does not speak TLS on that port. \(extra)",
+                       explanation: "\(ctx.deviceCapitalized) started a TLS handshake (ClientHello, frame \(ch)) with \(ctx.connection.server), which does not speak TLS on that port. \(extra)",
                        remediation: ctx.remediation(id, generic: fix),
                        frames: frames, evidence: [Evidence("ClientHello", "sent to port \(port)", frame: ch)] + evidence, sideAtFault: .client)
     }
