@@ -229,17 +229,17 @@ final class RenderStage: @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
         let work: UncheckedBatch
         if slots.wait(timeout: .now()) == .timedOut {
-            work = UncheckedBatch(flows: [], summaries: flows.map { $0.summarize() }, analysis: analysis)
+            work = UncheckedBatch(flows: [], lastFirst: flows.reversed().map { $0.summarize() }, analysis: analysis)
             batchesSummarisedByReader += 1
             slots.wait()
         } else {
-            work = UncheckedBatch(flows: flows, summaries: [], analysis: analysis)
+            work = UncheckedBatch(flows: flows, lastFirst: [], analysis: analysis)
         }
         queue.async { [self] in
             for flow in work.flows { handle(flow, work.analysis) }
-            // Taken out of the batch (and reversed in place, which moves them) so each is handed on, not copied.
+            // Taken out of the batch and popped (a move) so each is handed on, not copied. They were made last
+            // first: reversing 32 summaries here swapped ~1.4 K instructions of bytes per connection.
             var summaries = work.takeSummaries()
-            summaries.reverse()
             while let summary = summaries.popLast() { handle(summary: summary, work.analysis) }
             slots.signal()
         }
@@ -258,12 +258,12 @@ final class RenderStage: @unchecked Sendable {
 /// the flows, and of the analysis only the queue uses `analyze` (the caller only reads packets with it).
 /// A class, so the queue can take the summaries out and own them alone.
 private final class UncheckedBatch: @unchecked Sendable {
-    /// Either the flows, or (summarised by the calling thread) their summaries, in order.
+    /// Either the flows in order, or (summarised by the calling thread) their summaries, the last first.
     let flows: [FinishedFlow]
     private var summaries: [Connection]
     let analysis: CaptureAnalysis
 
-    init(flows: [FinishedFlow], summaries: [Connection], analysis: CaptureAnalysis) {
+    init(flows: [FinishedFlow], lastFirst summaries: [Connection], analysis: CaptureAnalysis) {
         self.flows = flows; self.summaries = summaries; self.analysis = analysis
     }
 
