@@ -95,13 +95,26 @@ public enum ConnectionJSON {
     /// `write`'s body: every call here writes into a buffer known to be the writer's own.
     static func writeObject(_ ac: AnalyzedConnection, id: Int, to w: inout JSONWriter, memo: Memo) {
         let c = ac.connection
-        w.beginObject()
-        w.field("id", id)
-        w.field("input", c.input)
-        w.field("first_frame", c.firstFrame)
-        w.field("last_frame", c.lastFrame)
-        w.field("start_time", timestamp: c.startTime)
-        w.field("end_time", timestamp: c.endTime)
+        if !w.pretty && c.startTime.hasFixedRFC3339Layout && c.endTime.hasFixedRFC3339Layout {
+            // The object's first six fields, all numbers and times, in one pass (as `tcp`).
+            let room = 200   // fixed text under 80 bytes, four numbers of at most 20, two times of 29
+            var o = w.beginRawValue(maxLength: room)
+            o.syntax("{\"id\":"); o.int(id)
+            o.syntax(",\"input\":"); o.int(c.input)
+            o.syntax(",\"first_frame\":"); o.int(c.firstFrame)
+            o.syntax(",\"last_frame\":"); o.int(c.lastFrame)
+            o.syntax(",\"start_time\":"); o.timestamp(c.startTime)
+            o.syntax(",\"end_time\":"); o.timestamp(c.endTime)
+            w.endRawValue(o, maxLength: room, leftObjectOpen: true)
+        } else {
+            w.beginObject()
+            w.field("id", id)
+            w.field("input", c.input)
+            w.field("first_frame", c.firstFrame)
+            w.field("last_frame", c.lastFrame)
+            w.field("start_time", timestamp: c.startTime)
+            w.field("end_time", timestamp: c.endTime)
+        }
         w.key("duration"); w.double((c.endTime.difference(from: c.startTime) * 1e6).rounded() / 1e6)
         endpoint("client", c.client, c.clientMAC, side: 0, memo, &w)
         endpoint("server", c.server, c.serverMAC, side: 1, memo, &w)
@@ -122,14 +135,10 @@ public enum ConnectionJSON {
         tcp(c.tcp, &w)
 
         w.key("transcript"); w.beginArray()
-        for e in c.transcript {
-            w.beginObject()
-            w.field("frame", e.frame)
-            w.field("time", timestamp: e.time)
-            w.field("sender", side: e.sender)
-            transcriptWords(e.event, &w)
-            if e.decrypted { w.field("decrypted", true) }
-            w.endObject()
+        // Each entry read in place: a `for e in` loop copies every one (and its event).
+        c.transcript.withUnsafeBufferPointer { entries in
+            guard let first = entries.baseAddress else { return }
+            for i in entries.indices { transcriptEntry(first + i, &w) }
         }
         w.endArray()
         w.field("transcript_truncated", c.transcriptTruncated)
@@ -147,7 +156,8 @@ public enum ConnectionJSON {
         w.key("findings"); w.beginArray()
         // Each finding read in place: a `for f in` loop copies every one (a dozen Strings to retain).
         ac.findings.withUnsafeBufferPointer { findings in
-            for i in findings.indices { finding(findings[i], &w) }
+            guard let first = findings.baseAddress else { return }
+            for i in findings.indices { finding(first + i, &w) }
         }
         w.endArray()
         w.endObject()
@@ -225,16 +235,17 @@ public enum ConnectionJSON {
         }
         if !w.pretty {
             w.key("records")
-            // Fixed text under 200 bytes, six numbers of at most 20.
-            w.rawValue(maxLength: 400) { o in
-                o.syntax("{\"client_application_data_records\":"); o.int(tls.clientAppDataRecords)
-                o.syntax(",\"server_application_data_records\":"); o.int(tls.serverAppDataRecords)
-                o.syntax(",\"client_application_data_bytes\":"); o.int(tls.clientAppDataBytes)
-                o.syntax(",\"server_application_data_bytes\":"); o.int(tls.serverAppDataBytes)
-                o.syntax(",\"new_session_tickets\":"); o.int(tls.newSessionTickets)
-                o.syntax(",\"heartbeats\":"); o.int(tls.heartbeats)
-                o.byte(UInt8(ascii: "}"))
-            }
+            // Fixed text under 200 bytes, six numbers of at most 20. No closure: one that read
+            // `tls` captured a copy of the whole summary.
+            var o = w.beginRawValue(maxLength: 400)
+            o.syntax("{\"client_application_data_records\":"); o.int(tls.clientAppDataRecords)
+            o.syntax(",\"server_application_data_records\":"); o.int(tls.serverAppDataRecords)
+            o.syntax(",\"client_application_data_bytes\":"); o.int(tls.clientAppDataBytes)
+            o.syntax(",\"server_application_data_bytes\":"); o.int(tls.serverAppDataBytes)
+            o.syntax(",\"new_session_tickets\":"); o.int(tls.newSessionTickets)
+            o.syntax(",\"heartbeats\":"); o.int(tls.heartbeats)
+            o.byte(UInt8(ascii: "}"))
+            w.endRawValue(o, maxLength: 400)
         } else {
         w.key("records"); w.beginObject()
         w.field("client_application_data_records", tls.clientAppDataRecords)
@@ -249,6 +260,34 @@ public enum ConnectionJSON {
     }
 
     static func endpoint(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, side: Int, _ memo: Memo, _ w: inout JSONWriter) {
+        guard w.pretty else { endpointCompact(key, e, mac, side: side, memo, &w); return }
+        endpointByFields(key, e, mac, side: side, memo, &w)
+    }
+
+    /// `endpointByFields`' bytes in one pass (a test compares them).
+    static func endpointCompact(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, side: Int, _ memo: Memo, _ w: inout JSONWriter) {
+        w.key(key)
+        let known = mac.flatMap { $0.isZero ? nil : $0 }
+        let vendor = known.flatMap { memo.vendor($0, side: side) }
+        // Fixed text under 40 bytes, an address of at most 39, a port, a MAC address of 17.
+        let room = 160 + JSONRawCursor.room(vendor)
+        var o = w.beginRawValue(maxLength: room)
+        o.syntax("{\"ip\":\"")
+        o.p += e.ip.writeDescription(into: o.p)
+        o.syntax("\",\"port\":"); o.int(Int(e.port))
+        if let m = known {
+            o.syntax(",\"mac\":\"")
+            m.writeDescription(into: o.p)
+            o.p += EthernetAddress.textLength
+            o.syntax("\",\"vendor\":"); o.string(vendor)
+        } else {
+            o.syntax(",\"mac\":null")
+        }
+        o.byte(UInt8(ascii: "}"))
+        w.endRawValue(o, maxLength: room)
+    }
+
+    static func endpointByFields(_ key: StaticString, _ e: Endpoint, _ mac: EthernetAddress?, side: Int, _ memo: Memo, _ w: inout JSONWriter) {
         w.key(key); w.beginObject()
         w.key("ip"); w.unescapedString(maxLength: IPAddress.maxTextLength) { e.ip.writeDescription(into: $0) }
         w.field("port", Int(e.port))
@@ -260,6 +299,89 @@ public enum ConnectionJSON {
             w.null()
         }
         w.endObject()
+    }
+
+    /// One transcript line's object: compact output of an entry whose every word is known in advance
+    /// (all but alerts and malformed messages, whose words are Strings to escape) is written in one
+    /// pass, `transcriptEntryCompact`; the rest field by field.
+    /// The entry is read through a pointer: a value read from a buffer and handed to a call that
+    /// writes was copied first (~90 instructions an entry).
+    @inline(__always)
+    static func transcriptEntry(_ e: UnsafePointer<TranscriptEntry>, _ w: inout JSONWriter) {
+        if !w.pretty && e.pointee.time.hasFixedRFC3339Layout && canWriteCompact(e.pointee.event, w) {
+            transcriptEntryCompact(e, &w)
+        } else {
+            transcriptEntryByFields(e.pointee, &w)
+        }
+    }
+
+    /// The general path of `transcriptEntry` (the words from `TranscriptText.spell`).
+    static func transcriptEntryByFields(_ e: TranscriptEntry, _ w: inout JSONWriter) {
+        w.beginObject()
+        w.field("frame", e.frame)
+        w.field("time", timestamp: e.time)
+        w.field("sender", side: e.sender)
+        transcriptWords(e.event, &w)
+        if e.decrypted { w.field("decrypted", true) }
+        w.endObject()
+    }
+
+    /// True when `transcriptEntryCompact` can spell `event`: no String in it, and a handshake
+    /// message's name already in the writer's memo (the general path puts it there).
+    @inline(__always)
+    static func canWriteCompact(_ event: TranscriptEntry.Event, _ w: JSONWriter) -> Bool {
+        switch event {
+        case .alert, .malformedHandshake: return false
+        case .handshake(let t, _): return w.remembersName(.handshakeMessage, UInt16(t.rawValue))
+        default: return true
+        }
+    }
+
+    /// `transcriptEntryByFields`' bytes in one pass: the keys and the event's words are literals
+    /// with their JSON syntax, written after one room check, without a comma check or key memo
+    /// per field (~950 instructions an entry field by field; a connection has ~14 entries). The
+    /// words must be `TranscriptText.spell`'s: a test compares the two paths for every event.
+    /// Only for an entry `canWriteCompact` accepts, with a time of the fixed layout.
+    static func transcriptEntryCompact(_ e: UnsafePointer<TranscriptEntry>, _ w: inout JSONWriter) {
+        // Fixed text under 150 bytes, three numbers of at most 20, a time of 29, a name of at most 255.
+        let room = 512
+        var o = w.beginRawValue(maxLength: room)
+        o.syntax("{\"frame\":"); o.int(e.pointee.frame)
+        o.syntax(",\"time\":"); o.timestamp(e.pointee.time)
+        o.syntax(e.pointee.sender == .client ? ",\"sender\":\"client\",\"event\":\"" : ",\"sender\":\"server\",\"event\":\"")
+        switch e.pointee.event {
+        case .syn: o.syntax("SYN\"")
+        case .synAck: o.syntax("SYN-ACK\"")
+        case .fin: o.syntax("FIN\"")
+        case .rst: o.syntax("RST\"")
+        case .handshake(let t, let length):
+            o.rememberedName(.handshakeMessage, UInt16(t.rawValue))
+            o.syntax("\",\"detail\":\""); o.int(length); o.syntax(" bytes\"")
+        case .helloRetryRequest: o.syntax("HelloRetryRequest\"")
+        case .encryptedHandshake(let length):
+            o.syntax("encrypted handshake (Finished)\",\"detail\":\""); o.int(length); o.syntax("-byte record\"")
+        case .changeCipherSpec: o.syntax("ChangeCipherSpec\"")
+        case .encryptedAlert(let length):
+            o.syntax("encrypted Alert\",\"detail\":\""); o.int(length); o.syntax("-byte record\"")
+        case .applicationData(let records, let bytes):
+            o.syntax("application data\",\"detail\":\""); o.int(records)
+            o.syntax(records == 1 ? " record, " : " records, "); o.int(bytes); o.syntax(" bytes\"")
+        case .heartbeat(let length):
+            o.syntax("Heartbeat\",\"detail\":\""); o.int(length); o.syntax(" bytes\"")
+        case .gap(let bytes):
+            o.syntax("capture gap\",\"detail\":\""); o.int(bytes); o.syntax(" bytes not captured\"")
+        case .plaintext(let bytes):
+            o.syntax("plaintext (not TLS)\",\"detail\":\"first "); o.int(bytes); o.syntax(" bytes\"")
+        case .tlsAfterPlaintext(let bytes):
+            o.syntax("TLS starts (STARTTLS)\",\"detail\":\"after "); o.int(bytes); o.syntax(" plaintext bytes\"")
+        case .resynchronized(let skipped):
+            o.syntax("record framing recovered\",\"detail\":\""); o.int(skipped); o.syntax(" bytes skipped\"")
+        case .alert, .malformedHandshake:
+            preconditionFailure("canWriteCompact refuses events with Strings")
+        }
+        if e.pointee.decrypted { o.syntax(",\"decrypted\":true") }
+        o.byte(UInt8(ascii: "}"))
+        w.endRawValue(o, maxLength: room)
     }
 
     /// The transcript line's "event" and, when it has one, "detail" (`TranscriptText.spell`).
@@ -434,17 +556,19 @@ public enum ConnectionJSON {
     static func tcpCompact(_ t: TCPSummary, _ w: inout JSONWriter) {
         w.key("tcp")
         // Fixed text under 500 bytes, 17 numbers of at most 20; a signal under 64 bytes.
-        w.rawValue(maxLength: 1024 + 64 * (t.fins.count + t.rsts.count)) { o in
-            o.syntax("{\"syn_frame\":"); o.int(t.syn?.frame)
-            o.syntax(",\"syn_count\":"); o.int(t.synCount)
-            o.syntax(",\"syn_ack_frame\":"); o.int(t.synAck?.frame)
-            o.syntax(",\"started_before_capture\":"); o.bool(t.startedBeforeCapture)
-            o.syntax(",\"fins\":["); tcpSignalsCompact(t.fins, &o)
-            o.syntax("],\"rsts\":["); tcpSignalsCompact(t.rsts, &o)
-            o.syntax("],\"client\":"); tcpDirectionCompact(t.client, seen: t.sawClientPackets, &o)
-            o.syntax(",\"server\":"); tcpDirectionCompact(t.server, seen: t.sawServerPackets, &o)
-            o.byte(UInt8(ascii: "}"))
-        }
+        // No closure: one that read `t` captured a copy of the summary (its lists retained).
+        let room = 1024 + 64 * (t.fins.count + t.rsts.count)
+        var o = w.beginRawValue(maxLength: room)
+        o.syntax("{\"syn_frame\":"); o.int(t.syn?.frame)
+        o.syntax(",\"syn_count\":"); o.int(t.synCount)
+        o.syntax(",\"syn_ack_frame\":"); o.int(t.synAck?.frame)
+        o.syntax(",\"started_before_capture\":"); o.bool(t.startedBeforeCapture)
+        o.syntax(",\"fins\":["); tcpSignalsCompact(t.fins, &o)
+        o.syntax("],\"rsts\":["); tcpSignalsCompact(t.rsts, &o)
+        o.syntax("],\"client\":"); tcpDirectionCompact(t.client, seen: t.sawClientPackets, &o)
+        o.syntax(",\"server\":"); tcpDirectionCompact(t.server, seen: t.sawServerPackets, &o)
+        o.byte(UInt8(ascii: "}"))
+        w.endRawValue(o, maxLength: room)
     }
 
     @inline(__always)
@@ -490,6 +614,60 @@ public enum ConnectionJSON {
     }
 
     public static func finding(_ f: Finding, _ w: inout JSONWriter) {
+        withUnsafePointer(to: f) { finding($0, &w) }
+    }
+
+    /// A finding read through a pointer (a value read from the findings' buffer and handed to a
+    /// call that writes was copied first: a dozen Strings retained and released).
+    static func finding(_ f: UnsafePointer<Finding>, _ w: inout JSONWriter) {
+        if w.pretty { findingByFields(f.pointee, &w) } else { findingCompact(f, &w) }
+    }
+
+    /// `findingByFields`' bytes in one pass: the keys as literals with their syntax, the texts
+    /// escaped into room made once for all (every byte as `\u00XX`). A test compares the two.
+    static func findingCompact(_ f: UnsafePointer<Finding>, _ w: inout JSONWriter) {
+        let rule = f.pointee.rule.rawValue, severity = f.pointee.severity.rawValue, confidence = f.pointee.confidence.rawValue
+        let side = f.pointee.sideAtFault?.rawValue, follows = f.pointee.followsFrom?.rawValue
+        f.pointee.evidence.withUnsafeBufferPointer { evidence in
+            // Fixed text under 250 bytes; a frame number of at most 20 and a comma.
+            var room = 400 + 21 * f.pointee.frames.count
+            room += JSONRawCursor.room(rule) + JSONRawCursor.room(severity) + JSONRawCursor.room(confidence)
+            room += JSONRawCursor.room(f.pointee.title) + JSONRawCursor.room(f.pointee.explanation)
+            room += JSONRawCursor.room(f.pointee.remediation) + JSONRawCursor.room(side) + JSONRawCursor.room(follows)
+            room += JSONRawCursor.room(f.pointee.confidenceNote)
+            for i in evidence.indices {
+                room += 60 + JSONRawCursor.room(evidence[i].label) + JSONRawCursor.room(evidence[i].value)
+            }
+            var o = w.beginRawValue(maxLength: room)
+            o.syntax("{\"rule\":"); o.string(rule)
+            o.syntax(",\"severity\":"); o.string(severity)
+            o.syntax(",\"confidence\":"); o.string(confidence)
+            o.syntax(",\"title\":"); o.string(f.pointee.title)
+            o.syntax(",\"explanation\":"); o.string(f.pointee.explanation)
+            o.syntax(",\"remediation\":"); o.string(f.pointee.remediation)
+            o.syntax(",\"frames\":[")
+            f.pointee.frames.withUnsafeBufferPointer { frames in
+                for i in frames.indices {
+                    if i > 0 { o.byte(UInt8(ascii: ",")) }
+                    o.int(frames[i])
+                }
+            }
+            o.syntax("],\"side_at_fault\":"); o.string(side)
+            o.syntax(",\"follows_from\":"); o.string(follows)
+            o.syntax(",\"confidence_note\":"); o.string(f.pointee.confidenceNote)
+            o.syntax(",\"evidence\":[")
+            for i in evidence.indices {
+                o.syntax(i == 0 ? "{\"label\":" : ",{\"label\":"); o.string(evidence[i].label)
+                o.syntax(",\"value\":"); o.string(evidence[i].value)
+                o.syntax(",\"frame\":"); o.int(evidence[i].frame)
+                o.byte(UInt8(ascii: "}"))
+            }
+            o.syntax("]}")
+            w.endRawValue(o, maxLength: room)
+        }
+    }
+
+    static func findingByFields(_ f: Finding, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("rule", f.rule.rawValue)
         w.field("severity", f.severity.rawValue)

@@ -57,12 +57,8 @@ public struct JSONWriter {
     private var codePointLists: CodePointListMemo?
     /// `codePointLists`' tables, read through plain pointers (no reference counting per list).
     private var codePointListTables: CodePointListMemo.Tables?
-    /// The date of the last day a time was written for (a connection's times share it).
-    private var timestampDays = RFC3339DayCache()
-    /// The whole second `secondText` holds the text of (`Int64.min`: none yet).
-    private var textSecond = Int64.min
-    /// Bytes 0-7, 8-15 and 11-18 of `YYYY-MM-DDTHH:MM:SS` for `textSecond` (`appendDateAndTime`).
-    private var secondText: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// The text of the last whole second a time was written for (a connection's times share it).
+    private var secondText = JSONSecondText()
 
     public init(pretty: Bool = false, capacity: Int = 4096) {
         self.pretty = pretty
@@ -180,6 +176,7 @@ public struct JSONWriter {
         count &+= n
     }
 
+    @inline(__always)
     private mutating func put(_ s: StaticString) {
         put(s.utf8Start, s.utf8CodeUnitCount)
     }
@@ -214,9 +211,16 @@ public struct JSONWriter {
         if pretty && depth > 0 { newlineIndent() }
     }
 
+    // Brackets, keys and fields are inlined where they are called: a call per key cost ~60
+    // instructions of its own (a key copied by a loop of unknown length, the state saved and
+    // restored), where inlined the key's length is a constant and its copy a few stores.
+    @inline(__always)
     public mutating func beginObject() { valuePrefix(); put(123); enterContainer() }
+    @inline(__always)
     public mutating func endObject() { leaveContainer(); put(125) }
+    @inline(__always)
     public mutating func beginArray() { valuePrefix(); put(91); enterContainer() }
+    @inline(__always)
     public mutating func endArray() { leaveContainer(); put(93) }
 
     @inline(__always)
@@ -235,6 +239,7 @@ public struct JSONWriter {
     }
 
     /// A key from this code base's literals: its bytes are copied without a String.
+    @inline(__always)
     public mutating func key(_ k: StaticString) {
         keyAndColon(k)
         position = .afterKey
@@ -255,8 +260,8 @@ public struct JSONWriter {
     /// kept or not by where the key goes (no branch), and leaves `position` as a value would.
     @inline(__always)
     private mutating func keyAndColon(_ k: StaticString) {
-        ensureUnique()
         if !pretty && k.hasPointerRepresentation {
+            ensureUnique()
             let n = k.utf8CodeUnitCount
             reserve(n + 4)   // comma, quotes, colon
             var out = base + count
@@ -272,7 +277,13 @@ public struct JSONWriter {
             }
             // A key to escape: nothing was counted, the general path writes over those bytes.
         }
-        // Pretty output (tests and people, not the per-connection path), or a key to escape.
+        keyAndColonGeneral(k)
+    }
+
+    /// `keyAndColon` for pretty output (tests and people, not the per-connection path), or a key
+    /// to escape.
+    @inline(never)
+    private mutating func keyAndColonGeneral(_ k: StaticString) {
         valuePrefix()
         k.withUTF8Buffer { appendEscaped($0) }
         if pretty { put(58, 32) } else { put(58) }
@@ -353,15 +364,42 @@ public struct JSONWriter {
     /// `body` writes the JSON syntax and keys itself (`JSONRawCursor.syntax`) and must write at
     /// most `maxLength` bytes.
     mutating func rawValue(maxLength: Int, _ body: (inout JSONRawCursor) -> Void) {
+        var cursor = beginRawValue(maxLength: maxLength)
+        body(&cursor)
+        endRawValue(cursor, maxLength: maxLength)
+    }
+
+    /// `rawValue` without a closure: the value is written through the cursor returned here, then
+    /// handed to `endRawValue` with the same `maxLength` (nothing else may write in between). A
+    /// closure that reads a struct (a connection's TLS or TCP summary) captured a copy of it: some
+    /// twenty references retained and released per connection.
+    @inline(__always)
+    mutating func beginRawValue(maxLength: Int) -> JSONRawCursor {
         precondition(!pretty, "raw values are compact JSON")
         valuePrefix()
         reserve(maxLength)
-        let start = base + count
-        var cursor = JSONRawCursor(p: start)
-        body(&cursor)
-        let n = cursor.p - start
-        precondition(n <= maxLength, "wrote past the room asked for")
+        return JSONRawCursor(p: base + count, start: base + count, secondText: secondText,
+                             nameSlots: codePointSlots, nameText: codePointText)
+    }
+
+    /// Counts what the cursor from `beginRawValue` wrote. `leftObjectOpen`: the cursor wrote an
+    /// object's `{` and its first fields but not its `}`; the fields that follow are the general
+    /// path's (`key`, `field`) and `endObject` closes it.
+    @inline(__always)
+    mutating func endRawValue(_ cursor: JSONRawCursor, maxLength: Int, leftObjectOpen: Bool = false) {
+        let n = cursor.p - cursor.start
+        precondition(cursor.start == base + count && n <= maxLength, "wrote past the room asked for")
         count &+= n
+        secondText = cursor.secondText
+        if leftObjectOpen { depth += 1 }   // `position` is after a value, as after a field
+    }
+
+    /// True when `codePointName` of this value is remembered, so `JSONRawCursor.rememberedName` can
+    /// write it.
+    @inline(__always)
+    func remembersName(_ family: CodePointFamily, _ value: UInt16) -> Bool {
+        guard let slots = codePointSlots else { return false }
+        return slots[family.rawValue << 16 | Int(value)] != 0
     }
 
     // A string value written in pieces: words and numbers assembled without a String.
@@ -383,33 +421,63 @@ public struct JSONWriter {
     // Keys written as literals take the `StaticString` forms; each writes key and value under one
     // value prefix.
 
+    @inline(__always)
     public mutating func field(_ k: StaticString, _ v: String?) {
         keyAndColon(k)
         if let v { appendEscaped(v) } else { put("null") }
     }
+    @inline(__always)
     public mutating func field<T: BinaryInteger>(_ k: StaticString, _ v: T?) {
         keyAndColon(k)
         if let v { appendInteger(v) } else { put("null") }
     }
+    @inline(__always)
     public mutating func field(_ k: StaticString, _ v: Bool?) {
         keyAndColon(k)
         if let v { appendBool(v) } else { put("null") }
     }
+    /// Compact output writes the array's commas itself (the lists are mostly empty: `[]` after the key).
+    @inline(__always)
     public mutating func field(_ k: StaticString, strings: [String]) {
-        key(k); beginArray(); for s in strings { string(s) }; endArray()
+        guard !pretty else { key(k); beginArray(); for s in strings { string(s) }; endArray(); return }
+        keyAndColon(k)
+        if strings.isEmpty { put(91, 93); return }
+        put(91)
+        var first = true
+        for s in strings {
+            if !first { put(44) }
+            first = false
+            appendEscaped(s)
+        }
+        put(93)
     }
+    /// Compact output writes the array's commas itself, as `field(_:strings:)`.
+    @inline(__always)
     public mutating func field<T: BinaryInteger>(_ k: StaticString, ints: [T]) {
-        key(k); beginArray(); for v in ints { int(v) }; endArray()
+        guard !pretty else { key(k); beginArray(); for v in ints { int(v) }; endArray(); return }
+        keyAndColon(k)
+        if ints.isEmpty { put(91, 93); return }
+        put(91)
+        var first = true
+        for v in ints {
+            if !first { put(44) }
+            first = false
+            appendInteger(v)
+        }
+        put(93)
     }
+    @inline(__always)
     public mutating func field(_ k: StaticString, timestamp t: Timestamp?) {
         keyAndColon(k)
         if let t { appendTimestamp(t) } else { put("null") }
     }
+    @inline(__always)
     public mutating func field(_ k: StaticString, timestampSeconds t: Timestamp?) {
         keyAndColon(k)
         if let t { appendTimestampSeconds(t) } else { put("null") }
     }
     /// A literal value (an enum's name, a fixed word), without a String hand-over.
+    @inline(__always)
     public mutating func field(_ k: StaticString, literal v: StaticString) {
         keyAndColon(k)
         put(34); appendLiteralBody(v); put(34)
@@ -451,6 +519,7 @@ public struct JSONWriter {
     }
 
     /// `key(k)` and `codePointName(…)` (or `null()`) under one value prefix.
+    @inline(__always)
     mutating func field(_ k: StaticString, codePointName family: CodePointFamily, _ value: UInt16?, _ describe: () -> String) {
         keyAndColon(k)
         guard let value else { put("null"); return }
@@ -539,10 +608,23 @@ public struct JSONWriter {
 
     /// Copies `n` bytes as overlapping words (of eight bytes, or of four, two or one under eight),
     /// reading nothing outside `p..<p+n`: a name is a few words, and `memcpy` costs a call.
+    /// Up to 32 bytes (keys, names) there is no loop: where the length is not a constant, a loop
+    /// cost ~20 instructions of set-up (the compiler's test for a vectorised copy) per key.
     @inline(__always)
     static func copyWords(from p: UnsafePointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, _ n: Int) {
         let raw = UnsafeRawPointer(p), rawOut = UnsafeMutableRawPointer(out)
-        if n >= 8 {
+        if n >= 8 && n <= 16 {
+            let head = raw.loadUnaligned(as: UInt64.self), tail = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            rawOut.storeBytes(of: head, as: UInt64.self)
+            rawOut.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n > 16 && n <= 32 {
+            let a = raw.loadUnaligned(as: UInt64.self), b = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let c = raw.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self), d = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            rawOut.storeBytes(of: a, as: UInt64.self)
+            rawOut.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+            rawOut.storeBytes(of: c, toByteOffset: n &- 16, as: UInt64.self)
+            rawOut.storeBytes(of: d, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 8 {
             var i = 0
             while i &+ 8 <= n {   // wrapping: an index into a buffer of n bytes, no overflow test per word
                 rawOut.storeBytes(of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
@@ -585,17 +667,7 @@ public struct JSONWriter {
     private mutating func appendTimestamp(_ t: Timestamp) {
         guard t.hasFixedRFC3339Layout else { appendEscaped(t.rfc3339); return }
         reserve(Timestamp.rfc3339Length + 2)
-        let out = base + count
-        out[0] = 34
-        appendDateAndTime(t, out + 1)
-        out[20] = 46   // .
-        let micros = UInt64(truncatingIfNeeded: t.nanoseconds / 1000)   // 0...999_999 (checked above)
-        let high = micros / 10_000, low = micros &- high &* 10_000, middle = low / 100
-        Self.writeDigitPair(high, out + 21)
-        Self.writeDigitPair(middle, out + 23)
-        Self.writeDigitPair(low &- middle &* 100, out + 25)
-        out[27] = 90   // Z
-        out[28] = 34
+        secondText.writeQuotedTimestamp(t, base + count)
         count &+= Timestamp.rfc3339Length + 2
     }
 
@@ -605,28 +677,10 @@ public struct JSONWriter {
         reserve(Timestamp.rfc3339SecondsLength + 2)
         let out = base + count
         out[0] = 34
-        appendDateAndTime(t, out + 1)
+        secondText.writeDateAndTime(t, out + 1)
         out[20] = 90   // Z
         out[21] = 34
         count &+= Timestamp.rfc3339SecondsLength + 2
-    }
-
-    /// The 19 bytes `YYYY-MM-DDTHH:MM:SS` of `t` (which has the fixed layout) at `out`, which has
-    /// room for 20: from `secondText` when `t` is in the second written last, else from
-    /// `Timestamp.writeRFC3339Seconds` (its 20th byte is overwritten by the caller).
-    @inline(__always)
-    private mutating func appendDateAndTime(_ t: Timestamp, _ out: UnsafeMutablePointer<UInt8>) {
-        let raw = UnsafeMutableRawPointer(out)
-        if t.seconds == textSecond {
-            raw.storeBytes(of: secondText.0, as: UInt64.self)
-            raw.storeBytes(of: secondText.1, toByteOffset: 8, as: UInt64.self)
-            raw.storeBytes(of: secondText.2, toByteOffset: 11, as: UInt64.self)
-            return
-        }
-        t.writeRFC3339Seconds(into: out, days: &timestampDays)
-        textSecond = t.seconds
-        secondText = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                      raw.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
     }
 
     /// A string value whose bytes `write` puts in place and counts (at most `maxLength`), between
@@ -643,13 +697,13 @@ public struct JSONWriter {
 
     /// "00" to "99": two ASCII digits per entry, read as one 16-bit word (a literal: no lazy global).
     @inline(__always)
-    private static var digitPairs: UnsafeRawPointer {
+    static var digitPairs: UnsafeRawPointer {
         UnsafeRawPointer(("00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899" as StaticString).utf8Start)
     }
 
     /// `v` in 0...99 as two ASCII digits at `out`: one table load, one store.
     @inline(__always)
-    private static func writeDigitPair(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) {
+    static func writeDigitPair(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) {
         UnsafeMutableRawPointer(out).storeBytes(
             of: digitPairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self), as: UInt16.self)
     }
@@ -828,47 +882,71 @@ public struct JSONWriter {
     }
 
     /// The general case of `appendEscapedBody`: room for the worst case (every byte as `\u00XX`)
-    /// is made once per 4 KB of input, clean eight-byte words are stored whole, other bytes one at
-    /// a time.
+    /// is made once per 4 KB of input, then `escapeByteByByte`.
     private mutating func appendEscapedByteByByte(_ p: UnsafePointer<UInt8>, _ n: Int) {
         var i = 0
         while i < n {
-            let end = min(n, i + 4096)
-            reserve((end - i) * 6)
-            let out = base
-            var c = count
-            while i < end {
-                if i + 8 <= end {
-                    let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                    if !Self.needsEscape(w) {
-                        UnsafeMutableRawPointer(out + c).storeBytes(of: w, as: UInt64.self)
-                        c += 8
-                        i += 8
-                        continue
-                    }
-                }
-                let b = p[i]
-                i += 1
-                if b >= 32 && b != 34 && b != 92 && b != 127 {
-                    out[c] = b
-                    c += 1
+            let chunk = min(n - i, 4096)
+            reserve(chunk * 6)
+            count += Self.escapeByteByByte(p + i, chunk, base + count)
+            i += chunk
+        }
+    }
+
+    /// `p[0..<n]` escaped at `out`, which has room for `6 * n` bytes (every byte as `\u00XX`);
+    /// returns the bytes written. Clean eight-byte words are stored whole, other bytes one at a time.
+    static func escapeByteByByte(_ p: UnsafePointer<UInt8>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        var i = 0, c = 0
+        while i < n {
+            if i + 8 <= n {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                if !needsEscape(w) {
+                    UnsafeMutableRawPointer(out + c).storeBytes(of: w, as: UInt64.self)
+                    c += 8
+                    i += 8
                     continue
                 }
-                out[c] = 92
-                switch b {
-                case 34: out[c + 1] = 34; c += 2
-                case 92: out[c + 1] = 92; c += 2
-                case 10: out[c + 1] = 110; c += 2
-                case 13: out[c + 1] = 114; c += 2
-                case 9: out[c + 1] = 116; c += 2
-                default:
-                    out[c + 1] = 117; out[c + 2] = 48; out[c + 3] = 48   // \u00XX
-                    out[c + 4] = Self.hexDigit(b >> 4); out[c + 5] = Self.hexDigit(b & 0xf)
-                    c += 6
-                }
             }
-            count = c
+            let b = p[i]
+            i += 1
+            if b >= 32 && b != 34 && b != 92 && b != 127 {
+                out[c] = b
+                c += 1
+                continue
+            }
+            out[c] = 92
+            switch b {
+            case 34: out[c + 1] = 34; c += 2
+            case 92: out[c + 1] = 92; c += 2
+            case 10: out[c + 1] = 110; c += 2
+            case 13: out[c + 1] = 114; c += 2
+            case 9: out[c + 1] = 116; c += 2
+            default:
+                out[c + 1] = 117; out[c + 2] = 48; out[c + 3] = 48   // \u00XX
+                out[c + 4] = hexDigit(b >> 4); out[c + 5] = hexDigit(b & 0xf)
+                c += 6
+            }
         }
+        return c
+    }
+
+    /// `appendEscapedBody` into room already made: `utf8` escaped at `out`, which has room for
+    /// `6 * utf8.count` bytes; returns the bytes written (`JSONRawCursor.string`).
+    @inline(__always)
+    static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let p = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        if n < 16 {
+            if copyIfClean(p, n, to: out) { return n }
+            return escapeByteByByte(p, n, out)
+        }
+        #if arch(x86_64)
+        let clean = cjson_copy_clean_prefix(p, n, out)
+        if clean == n { return n }
+        return clean + escapeByteByByte(p + clean, n - clean, out + clean)
+        #else
+        return escapeByteByByte(p, n, out)
+        #endif
     }
 
     /// True when one of the eight bytes is below 0x20, `"`, `\` or DEL (exact as a yes/no answer:
@@ -1028,9 +1106,108 @@ final class CodePointListMemo {
     }
 }
 
+/// The text `YYYY-MM-DDTHH:MM:SS` of the last whole second a time was written for, and the date of
+/// the last day: a connection's times mostly share both, so most times cost a copy of three words
+/// and the microseconds' three digit pairs.
+struct JSONSecondText {
+    /// The date of the last day a time was written for.
+    private var days = RFC3339DayCache()
+    /// The whole second `text` holds the text of (`Int64.min`: none yet).
+    private var second = Int64.min
+    /// Bytes 0-7, 8-15 and 11-18 of `YYYY-MM-DDTHH:MM:SS` for `second`.
+    private var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+    /// The 19 bytes `YYYY-MM-DDTHH:MM:SS` of `t` (which has the fixed layout) at `out`, which has
+    /// room for 20: from `text` when `t` is in the second written last, else from
+    /// `Timestamp.writeRFC3339Seconds` (its 20th byte is overwritten by the caller).
+    @inline(__always)
+    mutating func writeDateAndTime(_ t: Timestamp, _ out: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(out)
+        if t.seconds == second {
+            raw.storeBytes(of: text.0, as: UInt64.self)
+            raw.storeBytes(of: text.1, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: text.2, toByteOffset: 11, as: UInt64.self)
+            return
+        }
+        t.writeRFC3339Seconds(into: out, days: &days)
+        second = t.seconds
+        text = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
+    }
+
+    /// `"YYYY-MM-DDTHH:MM:SS.ffffffZ"` with its quotes (29 bytes) at `out`, for a `t` with
+    /// `hasFixedRFC3339Layout`: the date and time, then the microseconds as three digit pairs.
+    @inline(__always)
+    mutating func writeQuotedTimestamp(_ t: Timestamp, _ out: UnsafeMutablePointer<UInt8>) {
+        out[0] = 34
+        writeDateAndTime(t, out + 1)
+        out[20] = 46   // .
+        let micros = UInt64(truncatingIfNeeded: t.nanoseconds / 1000)   // 0...999_999 (fixed layout)
+        let high = micros / 10_000, low = micros &- high &* 10_000, middle = low / 100
+        JSONWriter.writeDigitPair(high, out + 21)
+        JSONWriter.writeDigitPair(middle, out + 23)
+        JSONWriter.writeDigitPair(low &- middle &* 100, out + 25)
+        out[27] = 90   // Z
+        out[28] = 34
+    }
+}
+
 /// Where `JSONWriter.rawValue`'s body writes: a position in room already made.
 struct JSONRawCursor {
     var p: UnsafeMutablePointer<UInt8>
+    /// Where the value starts (`endRawValue` counts from it).
+    let start: UnsafeMutablePointer<UInt8>
+    /// The writer's `secondText`, handed back by `endRawValue`.
+    var secondText: JSONSecondText
+    /// The writer's memo of code-point names (`rememberedName`), when made.
+    let nameSlots: UnsafeMutablePointer<UInt32>?
+    let nameText: UnsafeMutablePointer<UInt8>?
+
+    /// Room for `string(s)`: every byte escaped as `\u00XX`, and the quotes (or `null`).
+    @inline(__always)
+    static func room(_ s: String?) -> Int {
+        guard let s else { return 4 }
+        return 6 &* s.utf8.count &+ 2
+    }
+
+    /// A string, escaped as `JSONWriter.string` escapes it, in room made for it (`room(s)`).
+    @inline(__always)
+    mutating func string(_ s: String) {
+        p[0] = 34
+        let out = p + 1
+        if let n = s.utf8.withContiguousStorageIfAvailable({ JSONWriter.writeEscaped($0, to: out) }) {
+            p = out + n
+        } else {
+            var s = s
+            p = out + s.withUTF8 { JSONWriter.writeEscaped($0, to: out) }
+        }
+        p[0] = 34
+        p += 1
+    }
+
+    /// `string(s)` or `null`.
+    @inline(__always)
+    mutating func string(_ s: String?) {
+        if let s { string(s) } else { syntax("null") }
+    }
+
+    /// A time with `hasFixedRFC3339Layout` (the caller checks), quoted: 29 bytes.
+    @inline(__always)
+    mutating func timestamp(_ t: Timestamp) {
+        secondText.writeQuotedTimestamp(t, p)
+        p += Timestamp.rfc3339Length + 2
+    }
+
+    /// The escaped name of a code point that `JSONWriter.remembersName` said is remembered,
+    /// without quotes: at most 255 bytes.
+    @inline(__always)
+    mutating func rememberedName(_ family: JSONWriter.CodePointFamily, _ value: UInt16) {
+        let slot = nameSlots![family.rawValue << 16 | Int(value)]
+        let length = Int(slot & 0xff)
+        precondition(length > 0, "a name not remembered")
+        JSONWriter.copyWords(from: nameText! + Int(slot >> 8), to: p, length)
+        p += length
+    }
 
     /// JSON syntax and keys from this code base (`,"key":`), copied without the escape test:
     /// they are written as JSON, not escaped into it.
