@@ -61,6 +61,8 @@ public final class ConnectionTracker {
     /// time nearly always runs forward): then the flows a sweep finishes are at its front. Cleared when a
     /// flow closes earlier than the last one appended; set again when the list empties.
     private var closingInOrder = true
+    /// Tests turn this off to compare the front-only sweep of an in-order `closing` with the full walk.
+    var sweepsClosingFrontOnly = true
     /// When idle connections and old tombstones were last looked for.
     private var lastFullScan = -Double.infinity
     /// Every flow of the table by the time it may next be idle (open) or forgotten (tombstone): a sweep
@@ -455,7 +457,7 @@ public final class ConnectionTracker {
         var finished: [FlowData] = []
         if !closing.isEmpty {
             let linger = limits.closeLinger
-            if closingInOrder {
+            if closingInOrder && sweepsClosingFrontOnly {
                 // Only the front can be due: past the first open flow not yet due, every open flow closed
                 // later. The same flows are finished in the same order as by the walk below; flows finished
                 // another way are dropped from the front here and from further back by later sweeps.
