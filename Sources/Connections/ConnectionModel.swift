@@ -181,7 +181,7 @@ public struct TLSSummary: Sendable {
         guard let sh = serverHello?.value else { return false }
         if isTLS13 { return sh.hasPreSharedKey }
         guard let ch = clientHello?.value else { return false }
-        return !sh.sessionID.isEmpty && sh.sessionID == ch.sessionID && serverCertificate == nil
+        return sh.echoesSessionID(of: ch) && serverCertificate == nil
             || (serverCertificate == nil && serverChangeCipherSpec != nil && ch.hasSessionTicket && serverKeyExchange == nil
                 && serverHelloDone == nil)
     }

@@ -117,9 +117,9 @@ import TestSupport
                 if let v = WellFormed.serverNames(b) { #expect(v == checked(d, ExtensionDecoders.serverNames), "\(d)") }
                 if let v = WellFormed.alpn(b) { #expect(v == checked(d, ExtensionDecoders.alpn), "\(d)") }
                 if let v = WellFormed.clientKeyShares(b) { #expect(v == checked(d, ExtensionDecoders.clientKeyShares), "\(d)") }
-                if let v = WellFormed.byteList(b) {
-                    #expect(v == checked(d) { (r: inout HandshakeReader) throws(TLSDecodeError) in try ExtensionDecoders.byteList(&r, "x") }, "\(d)")
-                }
+                let checkedBytes = checked(d) { (r: inout HandshakeReader) throws(TLSDecodeError) in try ExtensionDecoders.byteList(&r, "x") }
+                if let v = WellFormed.shortByteList(b) { #expect(v.array == checkedBytes, "\(d)") }
+                if let c = checkedBytes, c.count <= InlineBytes.capacity { #expect(WellFormed.shortByteList(b) != nil, "\(d)") }
                 if let v = WellFormed.uint16List(b, lengthBytes: 1, as: { $0 }) {
                     #expect(v == checked(d) { (r: inout HandshakeReader) throws(TLSDecodeError) in try r.readUInt16List(lengthBytes: 1, "x") }, "\(d)")
                 }

@@ -3,54 +3,127 @@
 /// the extension is absent, and a malformed extension is listed in `extensionErrors` instead of
 /// failing the whole hello.
 public struct ClientHello: Sendable, Hashable {
-    public var legacyVersion: ProtocolVersion = .tls12
+    /// The hello's fields, in one reference-counted box shared by copies (copy-on-write). A hello is
+    /// copied several times on its way (event, flow, summary, report) and freed on the other thread;
+    /// with ~40 fields, ~15 of them reference-counted, each copy or destroy of the plain struct retained
+    /// or released every array through the generic value witnesses (1 GB capture: ~130 M instructions
+    /// of copies and destroys of `Located<ClientHello>?` alone). Now each is one retain or release.
+    struct Fields: Sendable, Hashable {
+        var legacyVersion: ProtocolVersion = .tls12
+        var random = InlineBytes(zeros: 32)
+        var sessionID = InlineBytes()
+        var cipherSuites: [CipherSuite] = []
+        var compressionMethods: [UInt8] = ClientHello.nullCompression
+        var extensions: [TLSExtension] = []
+        var hasExtensionsBlock: Bool = false
+        var isSSLv2Compatible: Bool = false
+        var sslv2CipherSpecs: [UInt32] = []
+        var serverName: String?
+        var serverNames: [String] = []
+        var supportedVersions: [ProtocolVersion] = []
+        var supportedGroups: [NamedGroup] = []
+        var signatureAlgorithms: [SignatureScheme] = []
+        var signatureAlgorithmsCert: [SignatureScheme] = []
+        var alpnProtocols: [String] = []
+        var keyShareGroups: [NamedGroup] = []
+        var ecPointFormats = InlineBytes()
+        var pskKeyExchangeModes = InlineBytes()
+        var hasPreSharedKey: Bool = false
+        var hasEarlyData: Bool = false
+        var hasStatusRequest: Bool = false
+        var hasSessionTicket: Bool = false
+        var sessionTicketLength: Int = 0
+        var hasExtendedMasterSecret: Bool = false
+        var hasRenegotiationInfo: Bool = false
+        var recordSizeLimit: UInt16?
+        var hasEncryptedClientHello: Bool = false
+        var paddingLength: Int?
+        var extensionErrors: [String] = []
+    }
+
+    /// Mutated only through `uniqueBox()`, i.e. only when this value is its sole owner: a box that more
+    /// than one value (or thread) can see is never written.
+    final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    /// The defaults' box, shared: a new hello allocates nothing until a field is set.
+    private static let emptyBox = Box(Fields())
+
+    init(_ fields: Fields) { box = Box(fields) }
+
+    /// A hello whose fields `fill` sets where they lie in its new box: filling a `Fields` on the stack and
+    /// boxing it copied and destroyed every field once more (~900 instructions a ClientHello).
+    @inline(__always)
+    init(filling fill: (inout Fields) -> Void) {
+        box = Box(Fields())
+        fill(&box.fields)
+    }
+
+    /// This value's box, copied first if another value shares it.
+    private mutating func uniqueBox() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+        return box
+    }
+
+    public static func == (a: ClientHello, b: ClientHello) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
+
+    public var legacyVersion: ProtocolVersion { get { box.fields.legacyVersion } _modify { yield &uniqueBox().fields.legacyVersion } }
     /// 32 bytes; for an SSLv2-compatible hello, the challenge right-justified with leading zeros.
-    public var random: [UInt8] = ClientHello.zeroRandom
-    public var sessionID: [UInt8] = []
-    public var cipherSuites: [CipherSuite] = []
-    public var compressionMethods: [UInt8] = ClientHello.nullCompression
-    public var extensions: [TLSExtension] = []
+    public var random: [UInt8] { get { box.fields.random.array } set { uniqueBox().fields.random = InlineBytes(newValue) } }
+    public var sessionID: [UInt8] { get { box.fields.sessionID.array } set { uniqueBox().fields.sessionID = InlineBytes(newValue) } }
+    public var cipherSuites: [CipherSuite] { get { box.fields.cipherSuites } _modify { yield &uniqueBox().fields.cipherSuites } }
+    public var compressionMethods: [UInt8] { get { box.fields.compressionMethods } _modify { yield &uniqueBox().fields.compressionMethods } }
+    public var extensions: [TLSExtension] { get { box.fields.extensions } _modify { yield &uniqueBox().fields.extensions } }
     /// False when the hello ends after compression_methods (legal for SSL 3.0 / TLS 1.0 clients).
-    public var hasExtensionsBlock: Bool = false
-    public var isSSLv2Compatible: Bool = false
+    public var hasExtensionsBlock: Bool { get { box.fields.hasExtensionsBlock } _modify { yield &uniqueBox().fields.hasExtensionsBlock } }
+    public var isSSLv2Compatible: Bool { get { box.fields.isSSLv2Compatible } _modify { yield &uniqueBox().fields.isSSLv2Compatible } }
     /// SSLv2-only cipher specs (first byte non-zero) of an SSLv2-compatible hello, as 24-bit values.
-    public var sslv2CipherSpecs: [UInt32] = []
+    public var sslv2CipherSpecs: [UInt32] { get { box.fields.sslv2CipherSpecs } _modify { yield &uniqueBox().fields.sslv2CipherSpecs } }
 
     // Decoded from extensions.
     /// The first host_name of server_name.
-    public var serverName: String?
+    public var serverName: String? { get { box.fields.serverName } _modify { yield &uniqueBox().fields.serverName } }
     /// Every host_name of server_name, in order (more than one is odd).
-    public var serverNames: [String] = []
-    public var supportedVersions: [ProtocolVersion] = []
-    public var supportedGroups: [NamedGroup] = []
-    public var signatureAlgorithms: [SignatureScheme] = []
-    public var signatureAlgorithmsCert: [SignatureScheme] = []
-    public var alpnProtocols: [String] = []
-    public var keyShareGroups: [NamedGroup] = []
-    public var ecPointFormats: [UInt8] = []
-    public var pskKeyExchangeModes: [UInt8] = []
-    public var hasPreSharedKey: Bool = false
-    public var hasEarlyData: Bool = false
-    public var hasStatusRequest: Bool = false
-    public var hasSessionTicket: Bool = false
+    public var serverNames: [String] { get { box.fields.serverNames } _modify { yield &uniqueBox().fields.serverNames } }
+    public var supportedVersions: [ProtocolVersion] { get { box.fields.supportedVersions } _modify { yield &uniqueBox().fields.supportedVersions } }
+    public var supportedGroups: [NamedGroup] { get { box.fields.supportedGroups } _modify { yield &uniqueBox().fields.supportedGroups } }
+    public var signatureAlgorithms: [SignatureScheme] { get { box.fields.signatureAlgorithms } _modify { yield &uniqueBox().fields.signatureAlgorithms } }
+    public var signatureAlgorithmsCert: [SignatureScheme] { get { box.fields.signatureAlgorithmsCert } _modify { yield &uniqueBox().fields.signatureAlgorithmsCert } }
+    public var alpnProtocols: [String] { get { box.fields.alpnProtocols } _modify { yield &uniqueBox().fields.alpnProtocols } }
+    public var keyShareGroups: [NamedGroup] { get { box.fields.keyShareGroups } _modify { yield &uniqueBox().fields.keyShareGroups } }
+    public var ecPointFormats: [UInt8] { get { box.fields.ecPointFormats.array } set { uniqueBox().fields.ecPointFormats = InlineBytes(newValue) } }
+    public var pskKeyExchangeModes: [UInt8] { get { box.fields.pskKeyExchangeModes.array } set { uniqueBox().fields.pskKeyExchangeModes = InlineBytes(newValue) } }
+    public var hasPreSharedKey: Bool { get { box.fields.hasPreSharedKey } _modify { yield &uniqueBox().fields.hasPreSharedKey } }
+    public var hasEarlyData: Bool { get { box.fields.hasEarlyData } _modify { yield &uniqueBox().fields.hasEarlyData } }
+    public var hasStatusRequest: Bool { get { box.fields.hasStatusRequest } _modify { yield &uniqueBox().fields.hasStatusRequest } }
+    public var hasSessionTicket: Bool { get { box.fields.hasSessionTicket } _modify { yield &uniqueBox().fields.hasSessionTicket } }
     /// Bytes of ticket in the session_ticket extension (0: empty, i.e. "I support tickets").
-    public var sessionTicketLength: Int = 0
-    public var hasExtendedMasterSecret: Bool = false
-    public var hasRenegotiationInfo: Bool = false
-    public var recordSizeLimit: UInt16?
-    public var hasEncryptedClientHello: Bool = false
-    public var paddingLength: Int?
+    public var sessionTicketLength: Int { get { box.fields.sessionTicketLength } _modify { yield &uniqueBox().fields.sessionTicketLength } }
+    public var hasExtendedMasterSecret: Bool { get { box.fields.hasExtendedMasterSecret } _modify { yield &uniqueBox().fields.hasExtendedMasterSecret } }
+    public var hasRenegotiationInfo: Bool { get { box.fields.hasRenegotiationInfo } _modify { yield &uniqueBox().fields.hasRenegotiationInfo } }
+    public var recordSizeLimit: UInt16? { get { box.fields.recordSizeLimit } _modify { yield &uniqueBox().fields.recordSizeLimit } }
+    public var hasEncryptedClientHello: Bool { get { box.fields.hasEncryptedClientHello } _modify { yield &uniqueBox().fields.hasEncryptedClientHello } }
+    public var paddingLength: Int? { get { box.fields.paddingLength } _modify { yield &uniqueBox().fields.paddingLength } }
     /// One line per extension that could not be decoded, duplicated, or misplaced.
-    public var extensionErrors: [String] = []
+    public var extensionErrors: [String] { get { box.fields.extensionErrors } _modify { yield &uniqueBox().fields.extensionErrors } }
 
-    public init() {}
+    public init() { box = Self.emptyBox }
 
-    /// Shared defaults: a hello (parsed or not) allocates none of its own until a field is set.
-    static let zeroRandom = [UInt8](repeating: 0, count: 32)
+    /// Shared default: a hello (parsed or not) allocates no list of its own until a field is set.
     static let nullCompression: [UInt8] = [0]
+
+    /// The length of `sessionID`, read without making the array.
+    public var sessionIDLength: Int { box.fields.sessionID.count }
+    var sessionIDBytes: InlineBytes { box.fields.sessionID }
 
     /// The first four bytes of `random`: a clock in SSL 3.0 to TLS 1.2 clients that still set it.
     public var gmtUnixTime: UInt32 {
+        let random = box.fields.random
         guard random.count >= 4 else { return 0 }
         return UInt32(random[0]) << 24 | UInt32(random[1]) << 16 | UInt32(random[2]) << 8 | UInt32(random[3])
     }
@@ -128,29 +201,29 @@ public struct ClientHello: Sendable, Hashable {
                   let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
             extensionCount = count
         }
-        var hello = ClientHello()
-        hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
-        hello.random = WellFormed.copy(b, 2, 32)
-        hello.sessionID = WellFormed.copy(b, 35, sessionIDLength)
-        hello.cipherSuites = WellFormed.codePoints(b, suitesStart, suitesLength / 2, as: CipherSuite.init(rawValue:))
-        if compressionLength != 1 || b[compressionStart] != 0 {
-            hello.compressionMethods = WellFormed.copy(b, compressionStart, compressionLength)
+        return ClientHello { hello in
+            hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
+            hello.random = InlineBytes(UnsafeBufferPointer(rebasing: b[2..<34]))
+            hello.sessionID = InlineBytes(UnsafeBufferPointer(rebasing: b[35..<(35 + sessionIDLength)]))
+            hello.cipherSuites = SharedLists.cipherSuites(b, suitesStart, suitesLength / 2)
+            if compressionLength != 1 || b[compressionStart] != 0 {
+                hello.compressionMethods = WellFormed.copy(b, compressionStart, compressionLength)
+            }
+            if hasBlock {
+                hello.hasExtensionsBlock = true
+                hello.extensions = WellFormed.extensions(b, i + 2, n, count: extensionCount)
+            }
+            hello.decodeExtensions()
         }
-        if hasBlock {
-            hello.hasExtensionsBlock = true
-            hello.extensions = WellFormed.extensions(b, i + 2, n, count: extensionCount)
-        }
-        hello.decodeExtensions()
-        return hello
     }
 
     /// `parse` through the checked reader only (`fastExtensions: false`: extension data too).
     static func parseChecked(_ body: ArraySlice<UInt8>, fastExtensions: Bool = true) throws(TLSDecodeError) -> ClientHello {
         var r = HandshakeReader(body, message: name)
-        var hello = ClientHello()
+        var hello = Fields()
         hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("legacy_version"))
-        hello.random = Array(try r.readBytes(32, "random"))
-        hello.sessionID = try readSessionID(&r)
+        hello.random = InlineBytes(Array(try r.readBytes(32, "random")))
+        hello.sessionID = InlineBytes(try readSessionID(&r))
         hello.cipherSuites = try r.readUInt16List(lengthBytes: 2, "cipher_suites", as: CipherSuite.init(rawValue:))
         hello.compressionMethods = try r.readOpaque(lengthBytes: 1, "legacy_compression_methods")
         if !r.isAtEnd {
@@ -159,7 +232,7 @@ public struct ClientHello: Sendable, Hashable {
             try r.expectEnd("extensions")
         }
         hello.decodeExtensions(fast: fastExtensions)
-        return hello
+        return ClientHello(hello)
     }
 
     /// `opaque legacy_session_id<0..32>;`
@@ -169,10 +242,15 @@ public struct ClientHello: Sendable, Hashable {
         return id
     }
 
-    private mutating func decodeExtensions(fast: Bool = true) {
+    /// key_share had code point 40 in TLS 1.3 drafts up to -22 (now reserved).
+    static let draftKeyShare: UInt16 = 40
+}
+
+extension ClientHello.Fields {
+    fileprivate mutating func decodeExtensions(fast: Bool = true) {
         var errors: [String] = []
         var seen = ExtensionSeen()
-        let m = Self.name
+        let m = ClientHello.name
         let extensions = self.extensions
         let last = extensions.count - 1
         for index in extensions.indices {
@@ -181,29 +259,31 @@ public struct ClientHello: Sendable, Hashable {
             switch type.rawValue {
             case ExtensionType.serverName.rawValue:
                 if let names = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
-                                                   WellFormed.serverNames, ExtensionDecoders.serverNames) {
+                                                   WellFormed.sharedServerNames, ExtensionDecoders.serverNames) {
                     serverNames = names
                     serverName = names.first
                 }
             case ExtensionType.statusRequest.rawValue:
                 hasStatusRequest = true
             case ExtensionType.supportedGroups.rawValue:
-                supportedGroups = decodeCodePointList(extensions[index], lengthBytes: 2, "named_group_list", in: m, errors: &errors,
-                                                      fast: fast, as: NamedGroup.init(rawValue:)) ?? []
+                supportedGroups = decodeSharedCodePointList(extensions[index], lengthBytes: 2, "named_group_list", in: m, errors: &errors,
+                                                            fast: fast, as: NamedGroup.init(rawValue:), shared: SharedLists.namedGroups) ?? []
             case ExtensionType.ecPointFormats.rawValue:
-                ecPointFormats = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.byteList) {
+                ecPointFormats = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.shortByteList) {
                     (r: inout HandshakeReader) throws(TLSDecodeError) in
-                    try ExtensionDecoders.byteList(&r, "ec_point_format_list")
-                } ?? []
+                    InlineBytes(try ExtensionDecoders.byteList(&r, "ec_point_format_list"))
+                } ?? InlineBytes()
             case ExtensionType.signatureAlgorithms.rawValue:
-                signatureAlgorithms = decodeCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
-                                                          errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:)) ?? []
+                signatureAlgorithms = decodeSharedCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                                errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:),
+                                                                shared: SharedLists.signatureSchemes) ?? []
             case ExtensionType.signatureAlgorithmsCert.rawValue:
-                signatureAlgorithmsCert = decodeCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
-                                                              errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:)) ?? []
+                signatureAlgorithmsCert = decodeSharedCodePointList(extensions[index], lengthBytes: 2, "supported_signature_algorithms", in: m,
+                                                                    errors: &errors, fast: fast, as: SignatureScheme.init(rawValue:),
+                                                                    shared: SharedLists.signatureSchemes) ?? []
             case ExtensionType.alpn.rawValue:
                 alpnProtocols = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
-                                                    WellFormed.alpn, ExtensionDecoders.alpn) ?? []
+                                                    WellFormed.sharedALPN, ExtensionDecoders.alpn) ?? []
             case ExtensionType.padding.rawValue:
                 paddingLength = extensions[index].data.count
             case ExtensionType.extendedMasterSecret.rawValue:
@@ -226,14 +306,15 @@ public struct ClientHello: Sendable, Hashable {
                 hasEarlyData = true
             case ExtensionType.supportedVersions.rawValue:
                 // RFC 8446 §4.2.1: struct { ProtocolVersion versions<2..254>; } (ClientHello)
-                supportedVersions = decodeCodePointList(extensions[index], lengthBytes: 1, "versions", in: m, errors: &errors,
-                                                        fast: fast, as: ProtocolVersion.init(rawValue:)) ?? []
+                supportedVersions = decodeSharedCodePointList(extensions[index], lengthBytes: 1, "versions", in: m, errors: &errors,
+                                                              fast: fast, as: ProtocolVersion.init(rawValue:),
+                                                              shared: SharedLists.protocolVersions) ?? []
             case ExtensionType.pskKeyExchangeModes.rawValue:
-                pskKeyExchangeModes = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.byteList) {
+                pskKeyExchangeModes = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast, WellFormed.shortByteList) {
                     (r: inout HandshakeReader) throws(TLSDecodeError) in
-                    try ExtensionDecoders.byteList(&r, "ke_modes")
-                } ?? []
-            case ExtensionType.keyShare.rawValue, Self.draftKeyShare:
+                    InlineBytes(try ExtensionDecoders.byteList(&r, "ke_modes"))
+                } ?? InlineBytes()
+            case ExtensionType.keyShare.rawValue, ClientHello.draftKeyShare:
                 keyShareGroups = decodeExtensionData(extensions[index], in: m, errors: &errors, fast: fast,
                                                      WellFormed.clientKeyShares, ExtensionDecoders.clientKeyShares) ?? []
             case ExtensionType.encryptedClientHello.rawValue:
@@ -252,9 +333,6 @@ public struct ClientHello: Sendable, Hashable {
         }
         extensionErrors = errors
     }
-
-    /// key_share had code point 40 in TLS 1.3 drafts up to -22 (now reserved).
-    static let draftKeyShare: UInt16 = 40
 }
 
 extension ClientHello {
@@ -280,7 +358,7 @@ extension ClientHello {
         var r = HandshakeReader(bytes, message: "SSLv2 ClientHello")
         let msgType = try r.readUInt8("msg_type")
         guard msgType == 1 else { throw r.error(.invalidValue, "msg_type is \(msgType), not 1 (client-hello)") }
-        var hello = ClientHello()
+        var hello = Fields()
         hello.isSSLv2Compatible = true
         hello.legacyVersion = ProtocolVersion(rawValue: try r.readUInt16("version"))
         let specLength = Int(try r.readUInt16("cipher_spec_length"))
@@ -294,7 +372,7 @@ extension ClientHello {
             throw r.error(.invalidValue, "challenge_length \(challengeLength) is outside 16...32")
         }
         var specs = try r.readBytes(specLength, "cipher_specs")
-        hello.sessionID = Array(try r.readBytes(sessionIDLength, "session_id"))
+        hello.sessionID = InlineBytes(Array(try r.readBytes(sessionIDLength, "session_id")))
         let challenge = try r.readBytes(challengeLength, "challenge")
         try r.expectEnd("challenge")
         while specs.count >= 3 {
@@ -307,8 +385,8 @@ extension ClientHello {
                 hello.sslv2CipherSpecs.append(spec)
             }
         }
-        hello.random = Array(repeating: 0, count: 32 - challengeLength) + challenge
+        hello.random = InlineBytes(Array(repeating: 0, count: 32 - challengeLength) + challenge)
         hello.compressionMethods = [0]  // V2 hellos cannot offer compression: null is implied
-        return hello
+        return ClientHello(hello)
     }
 }

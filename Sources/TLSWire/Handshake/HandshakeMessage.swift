@@ -15,12 +15,13 @@ public struct HandshakeContext: Sendable, Hashable {
 
 /// One decoded handshake message body (the 4-byte header is the reassembler's).
 /// The messages with fields are boxed (events carrying a message stay small and cheap to copy); the
-/// ones that are only a length are not, so they cost no allocation.
+/// ones that are only a length are not, so they cost no allocation. The hellos box their own fields
+/// (one word each), so their cases need no second box.
 public enum HandshakeMessage: Sendable, Hashable {
     case helloRequest
-    indirect case clientHello(ClientHello)
+    case clientHello(ClientHello)
     /// A HelloRetryRequest is a ServerHello with `isHelloRetryRequest`.
-    indirect case serverHello(ServerHello)
+    case serverHello(ServerHello)
     indirect case newSessionTicket(NewSessionTicket)
     case endOfEarlyData
     indirect case encryptedExtensions(EncryptedExtensions)
@@ -59,8 +60,7 @@ public enum HandshakeMessage: Sendable, Hashable {
         }
     }
 
-    /// What the record stream takes from a ServerHello, read in its box: binding the whole hello
-    /// (`case .serverHello(let sh)`) copied it out, retaining each of its arrays.
+    /// What the record stream takes from a ServerHello.
     var serverHelloFacts: (version: ProtocolVersion, cipherSuite: CipherSuite, isHelloRetryRequest: Bool)? {
         guard case .serverHello(let hello) = self else { return nil }
         return (hello.negotiatedVersion, hello.cipherSuite, hello.isHelloRetryRequest)

@@ -173,6 +173,17 @@ func decodeCodePointList<T>(_ ext: TLSExtension, lengthBytes: Int, _ field: Stri
     }
 }
 
+/// `decodeCodePointList` whose well-formed lists come from `SharedLists` (`shared(data, start, count)`).
+@inline(__always)
+func decodeSharedCodePointList<T>(_ ext: TLSExtension, lengthBytes: Int, _ field: String, in message: String,
+                                  errors: inout [String], fast: Bool = true, as make: (UInt16) -> T,
+                                  shared: (UnsafeBufferPointer<UInt8>, Int, Int) -> [T]) -> [T]? {
+    if fast, let list = ext.data.withUnsafeBufferPointer({ WellFormed.sharedUInt16List($0, lengthBytes: lengthBytes, shared) }) {
+        return list
+    }
+    return decodeCodePointList(ext, lengthBytes: lengthBytes, field, in: message, errors: &errors, fast: false, as: make)
+}
+
 /// `decodeExtensionData` behind a fast path: `quick` reads well-formed data straight from memory and
 /// returns nil for anything else, which `decode` (the checked reader) then reports. `fast: false` runs
 /// the checked reader only (the differential tests compare both).

@@ -11,6 +11,9 @@ enum WellFormed {
     static func u16(_ b: Bytes, _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
 
     @inline(__always)
+    static func u16be(_ b: Bytes, _ i: Int) -> UInt16 { UInt16(b[i]) << 8 | UInt16(b[i + 1]) }
+
+    @inline(__always)
     static func copy(_ b: Bytes, _ start: Int, _ count: Int) -> [UInt8] {
         count == 0 ? [] : Array(UnsafeBufferPointer(rebasing: b[start..<(start + count)]))
     }
@@ -44,10 +47,21 @@ enum WellFormed {
         return codePoints(d, lengthBytes, length / 2, as: make)
     }
 
-    /// `opaque x<..>` with a 1-byte length that fills `d` exactly, copied.
-    static func byteList(_ d: Bytes) -> [UInt8]? {
-        guard d.count >= 1, Int(d[0]) == d.count - 1 else { return nil }
-        return copy(d, 1, d.count - 1)
+    /// `uint16List` read through `SharedLists`: `shared(d, start, count)` gives the list of the `count`
+    /// values from `start`.
+    @inline(__always)
+    static func sharedUInt16List<T>(_ d: Bytes, lengthBytes: Int, _ shared: (Bytes, Int, Int) -> [T]) -> [T]? {
+        guard d.count >= lengthBytes else { return nil }
+        let length = lengthBytes == 1 ? Int(d[0]) : u16(d, 0)
+        guard length == d.count - lengthBytes, length % 2 == 0 else { return nil }
+        return shared(d, lengthBytes, length / 2)
+    }
+
+    /// `opaque x<..>` with a 1-byte length that fills `d` exactly, of at most `InlineBytes.capacity` bytes
+    /// (nearly all: ec_point_formats and psk_key_exchange_modes are a few bytes); nil for anything else.
+    static func shortByteList(_ d: Bytes) -> InlineBytes? {
+        guard d.count >= 1, Int(d[0]) == d.count - 1, d.count - 1 <= InlineBytes.capacity else { return nil }
+        return InlineBytes(UnsafeBufferPointer(rebasing: d[1...]))
     }
 
     /// True when `d` is exactly `opaque x<..>` with a `lengthBytes` length.
@@ -84,6 +98,16 @@ enum WellFormed {
         return names
     }
 
+    /// `alpn` through `SharedLists` (the same two or three names come in nearly every hello).
+    static func sharedALPN(_ d: Bytes) -> [String]? {
+        SharedLists.alpnNames(key: d) { alpn(d) }
+    }
+
+    /// `serverNames` through `SharedLists` (connections to one host repeat its name).
+    static func sharedServerNames(_ d: Bytes) -> [String]? {
+        SharedLists.serverNames(key: d) { serverNames(d) }
+    }
+
     /// `ExtensionDecoders.alpn` on well-formed data.
     static func alpn(_ d: Bytes) -> [String]? {
         guard d.count >= 2, u16(d, 0) == d.count - 2 else { return nil }
@@ -117,6 +141,17 @@ enum WellFormed {
             n += 1
         }
         guard n > 0 else { return [] }
+        if n <= 16 {
+            // Nearly always (one to three shares): the groups gathered, then the shared list of them.
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: n) { groups in
+                i = 2
+                for k in 0..<n {
+                    groups[k] = u16be(d, i)
+                    i += 4 + u16(d, i + 2)
+                }
+                return SharedLists.namedGroups(count: n) { groups[$0] }
+            }
+        }
         var groups: [NamedGroup] = []
         groups.reserveCapacity(n)
         i = 2
