@@ -207,4 +207,95 @@ struct JSONOnePassTests {
         #expect(a != nil && a == b)
         #expect(Self.text(compact).hasPrefix(#"{"id":12345,"input":0,"first_frame":1,"last_frame":10,"start_time":"2026-09-21T14:13:20.000000Z","end_time":"2026-09-21T14:13:20.000000Z","duration":0"#))
     }
+
+    static func clientHellos() -> [Located<ClientHello>] {
+        var list: [Located<ClientHello>] = []
+        let t0 = Timestamp(seconds: 1_795_770_000, nanoseconds: 0)
+        for i in 0..<6 {
+            var h = ClientHello()
+            h.legacyVersion = [ProtocolVersion.tls12, ProtocolVersion(rawValue: 0x0301), ProtocolVersion(rawValue: 0x7f7f)][i % 3]
+            h.supportedVersions = i % 2 == 0 ? [] : [ProtocolVersion(rawValue: 0x1a1a), .tls13, .tls12]
+            h.cipherSuites = (0..<(i * 7)).map { CipherSuite(rawValue: UInt16(0xc02b + $0 * 3)) }
+            h.compressionMethods = Array([0, 1, 255].prefix(i % 4))
+            h.extensions = (0..<(i * 3)).map { TLSExtension(type: ExtensionType(rawValue: UInt16($0 * 5 + i)), data: [1, 2]) }
+            h.supportedGroups = i == 3 ? [NamedGroup(rawValue: 0x4a4a), NamedGroup(rawValue: 29), NamedGroup(rawValue: 0xfe01)] : []
+            h.keyShareGroups = i == 4 ? [NamedGroup(rawValue: 29)] : []
+            h.signatureAlgorithms = (0..<i).map { SignatureScheme(rawValue: UInt16(0x0401 + $0 * 0x100)) }
+            h.alpnProtocols = Array(["h2", "http/1.1", "odd \"proto\"\n"].prefix(i % 4))
+            h.ecPointFormats = Array([0, 1, 2].prefix(i % 4))
+            h.serverName = i % 3 == 0 ? nil : Self.texts[i]
+            h.sessionID = Array(repeating: 7, count: i * 6)
+            h.hasSessionTicket = i % 2 == 1
+            h.isSSLv2Compatible = i == 5
+            h.extensionErrors = i == 2 ? ["bad \"length\"", ""] : []
+            list.append(Located(h, frame: [0, 99, 100, Int.max, 1_150_127, 5][i], firstFrame: i, time: t0))
+        }
+        return list
+    }
+
+    static func serverHellos() -> [Located<ServerHello>] {
+        var list: [Located<ServerHello>] = []
+        let t0 = Timestamp(seconds: 1_795_770_000, nanoseconds: 0)
+        for i in 0..<6 {
+            var h = ServerHello()
+            h.legacyVersion = [ProtocolVersion.tls12, ProtocolVersion(rawValue: 0x0300), ProtocolVersion(rawValue: 0x9999)][i % 3]
+            h.selectedVersion = i % 2 == 0 ? nil : .tls13
+            h.cipherSuite = CipherSuite(rawValue: [0x1301, 0xc030, 0xabcd, 0x0000, 0x00ff, 0x1a1a][i])
+            h.compressionMethod = UInt8(i * 50)
+            h.extensions = (0..<i).map { TLSExtension(type: ExtensionType(rawValue: UInt16($0 * 11)), data: [1, 2]) }
+            h.keyShareGroup = i % 3 == 0 ? nil : NamedGroup(rawValue: UInt16(28 + i))
+            h.alpnProtocol = i % 2 == 0 ? nil : Self.texts[i]
+            h.sessionID = Array(repeating: 1, count: i * 6)
+            h.extensionErrors = i == 4 ? ["unknown \u{1}"] : []
+            list.append(Located(h, frame: [1, 0, 100, Int.max, 99, 12_345][i], firstFrame: i, time: t0))
+        }
+        return list
+    }
+
+    /// Hellos with and without each optional part, unnamed code points, texts to escape: the compact
+    /// path (once the names are remembered) gives the field-by-field bytes, and before the names
+    /// are remembered it declines and writes nothing.
+    @Test func hellosInOnePassMatchTheFieldByFieldPath() {
+        for ch in Self.clientHellos() {
+            var w = JSONWriter()
+            w.beginObject()
+            #expect(!ConnectionJSON.clientHelloCompact(ch, &w) && Self.text(w) == "{", "no name remembered yet: declines, writes nothing")
+            w.reset()
+            w.beginObject(); ConnectionJSON.clientHelloByFields(ch, &w); w.endObject()
+            let expected = Self.text(w)
+            w.reset()
+            w.beginObject()
+            #expect(ConnectionJSON.clientHelloCompact(ch, &w), "names remembered by the general path")
+            w.endObject()
+            #expect(Self.text(w) == expected)
+        }
+        for sh in Self.serverHellos() {
+            var w = JSONWriter()
+            w.beginObject()
+            #expect(!ConnectionJSON.serverHelloCompact("server_hello", sh, &w) && Self.text(w) == "{", "no name remembered yet: declines, writes nothing")
+            w.reset()
+            w.beginObject(); w.field("before", 1); ConnectionJSON.serverHelloByFields("server_hello", sh, &w); w.field("after", 2); w.endObject()
+            let expected = Self.text(w)
+            w.reset()
+            w.beginObject(); w.field("before", 1)
+            #expect(ConnectionJSON.serverHelloCompact("server_hello", sh, &w))
+            w.field("after", 2); w.endObject()
+            #expect(Self.text(w) == expected)
+        }
+    }
+
+    /// A code-point list that misses the list memo is written from the name memo in one pass once
+    /// every name is remembered: the same bytes as name by name.
+    @Test func listOfRememberedNamesIsWrittenAsNameByName() {
+        var w = JSONWriter()
+        let names = (0..<40).map { CipherSuite(rawValue: UInt16(0xc000 + $0 * 7)) }
+        w.beginObject(); w.field("a", codePoints: names); w.endObject()
+        let first = Self.text(w)
+        let shuffled = names.reversed() + [names[3]]
+        w.reset()
+        w.beginObject(); w.field("a", codePoints: Array(shuffled)); w.endObject()   // names known, list not
+        let expected = "{\"a\":[" + shuffled.map { "\"" + $0.description + "\"" }.joined(separator: ",") + "]}"
+        #expect(Self.text(w) == expected)
+        #expect(first == "{\"a\":[" + names.map { "\"" + $0.description + "\"" }.joined(separator: ",") + "]}")
+    }
 }

@@ -105,7 +105,7 @@ public enum ConnectionJSON {
             o.syntax(",\"last_frame\":"); o.int(c.lastFrame)
             o.syntax(",\"start_time\":"); o.timestamp(c.startTime)
             o.syntax(",\"end_time\":"); o.timestamp(c.endTime)
-            w.endRawValue(o, maxLength: room, leftObjectOpen: true)
+            w.endRawValue(o, maxLength: room, shape: .opensObject)
         } else {
             w.beginObject()
             w.field("id", id)
@@ -167,16 +167,35 @@ public enum ConnectionJSON {
     /// the summary (some twenty references) is read in place instead of copied and destroyed.
     static func tlsObject(_ tls: TLSSummary, _ ac: AnalyzedConnection, _ memo: Memo, _ w: inout JSONWriter) {
         let c = ac.connection
-        w.beginObject()
-        w.field("version", codePoint: tls.version)   // the name, or hex when unnamed: its description
-        w.field("cipher", codePoint: tls.cipher)
-        w.field("server_name", tls.serverName)
-        w.field("alpn", tls.alpn)
-        w.field("group", codePoint: tls.group)
-        w.field("resumed", tls.serverHello == nil ? nil : tls.resumed)
-        w.field("established", c.established)
-        w.field("decrypted", tls.decrypted)
-        w.field("starttls_after_bytes", tls.startTLSAfterBytes)
+        let version = tls.version, cipher = tls.cipher, group = tls.group
+        let serverName = tls.serverName, alpn = tls.alpn
+        let resumed = tls.serverHello == nil ? nil : tls.resumed
+        if !w.pretty && w.remembersName(of: version) && w.remembersName(of: cipher) && w.remembersName(of: group) {
+            // The first nine fields in one pass: three names, two texts, flags and a number.
+            let room = 1000 + JSONRawCursor.room(serverName) + JSONRawCursor.room(alpn)
+            var o = w.beginRawValue(maxLength: room)
+            o.syntax("{\"version\":"); o.codePoint(version)
+            o.syntax(",\"cipher\":"); o.codePoint(cipher)
+            o.syntax(",\"server_name\":"); o.string(serverName)
+            o.syntax(",\"alpn\":"); o.string(alpn)
+            o.syntax(",\"group\":"); o.codePoint(group)
+            o.syntax(",\"resumed\":"); o.bool(resumed)
+            o.syntax(",\"established\":"); o.bool(c.established)
+            o.syntax(",\"decrypted\":"); o.bool(tls.decrypted)
+            o.syntax(",\"starttls_after_bytes\":"); o.int(tls.startTLSAfterBytes)
+            w.endRawValue(o, maxLength: room, shape: .opensObject)
+        } else {
+            w.beginObject()
+            w.field("version", codePoint: version)   // the name, or hex when unnamed: its description
+            w.field("cipher", codePoint: cipher)
+            w.field("server_name", serverName)
+            w.field("alpn", alpn)
+            w.field("group", codePoint: group)
+            w.field("resumed", resumed)
+            w.field("established", c.established)
+            w.field("decrypted", tls.decrypted)
+            w.field("starttls_after_bytes", tls.startTLSAfterBytes)
+        }
         if let ch = tls.clientHello { clientHello(ch, &w) } else { w.key("client_hello"); w.null() }
         if let sh = tls.serverHello { serverHello("server_hello", sh, &w) } else { w.key("server_hello"); w.null() }
         if let hrr = tls.helloRetryRequest { serverHello("hello_retry_request", hrr, &w) }
@@ -395,6 +414,50 @@ public enum ConnectionJSON {
     }
 
     static func clientHello(_ ch: Located<ClientHello>, _ w: inout JSONWriter) {
+        guard w.pretty || !clientHelloCompact(ch, &w) else { return }
+        clientHelloByFields(ch, &w)
+    }
+
+    /// `clientHelloByFields`' bytes with its scalar fields written in one pass before and after
+    /// the code-point lists (which take the list memo); false, writing nothing, when a name is not
+    /// remembered yet (the general path remembers it). A test compares the two.
+    static func clientHelloCompact(_ ch: Located<ClientHello>, _ w: inout JSONWriter) -> Bool {
+        let h = ch.value
+        let legacy = h.legacyVersion, highest = h.highestVersion
+        guard w.remembersName(of: legacy), w.remembersName(of: highest) else { return false }
+        w.key("client_hello")
+        let headRoom = 400
+        var o = w.beginRawValue(maxLength: headRoom)
+        o.syntax("{\"frame\":"); o.int(ch.frame)
+        o.syntax(",\"first_frame\":"); o.int(ch.firstFrame)
+        o.syntax(",\"legacy_version\":"); o.codePoint(legacy)
+        w.endRawValue(o, maxLength: headRoom, shape: .opensObject)
+        w.field("versions", codePoints: h.offeredVersions)
+        w.field("highest_version", codePoint: highest)
+        w.field("cipher_suites", codePoints: h.cipherSuites)
+        w.field("compression_methods", ints: h.compressionMethods)
+        w.field("extensions", extensionTypesOf: h.extensions)
+        w.field("groups", codePoints: h.supportedGroups)
+        w.field("key_share_groups", codePoints: h.keyShareGroups)
+        w.field("signature_algorithms", codePoints: h.signatureAlgorithms)
+        w.field("signature_algorithms_cert", codePoints: h.signatureAlgorithmsCert)
+        let alpn = h.alpnProtocols, points = h.ecPointFormats, serverName = h.serverName, errors = h.extensionErrors
+        let tailRoom = 300 + JSONRawCursor.room(alpn) + 4 * points.count + JSONRawCursor.room(serverName) + JSONRawCursor.room(errors)
+        o = w.beginRawValue(maxLength: tailRoom)
+        o.syntax("\"alpn\":"); o.strings(alpn)
+        o.syntax(",\"ec_point_formats\":"); o.ints(points)
+        o.syntax(",\"server_name\":"); o.string(serverName)
+        o.syntax(",\"session_id_length\":"); o.int(h.sessionIDLength)
+        o.syntax(",\"session_ticket\":"); o.bool(h.hasSessionTicket)
+        o.syntax(",\"sslv2_compatible\":"); o.bool(h.isSSLv2Compatible)
+        o.syntax(",\"gmt_unix_time\":"); o.int(Int(h.gmtUnixTime))
+        o.syntax(",\"extension_errors\":"); o.strings(errors)
+        o.byte(UInt8(ascii: "}"))
+        w.endRawValue(o, maxLength: tailRoom, shape: .closesObject)
+        return true
+    }
+
+    static func clientHelloByFields(_ ch: Located<ClientHello>, _ w: inout JSONWriter) {
         let h = ch.value
         w.key("client_hello"); w.beginObject()
         w.field("frame", ch.frame)
@@ -412,7 +475,7 @@ public enum ConnectionJSON {
         w.field("alpn", strings: h.alpnProtocols)
         w.field("ec_point_formats", ints: h.ecPointFormats)
         w.field("server_name", h.serverName)
-        w.field("session_id_length", h.sessionID.count)
+        w.field("session_id_length", h.sessionIDLength)
         w.field("session_ticket", h.hasSessionTicket)
         w.field("sslv2_compatible", h.isSSLv2Compatible)
         w.field("gmt_unix_time", Int(h.gmtUnixTime))
@@ -421,6 +484,40 @@ public enum ConnectionJSON {
     }
 
     static func serverHello(_ key: StaticString, _ sh: Located<ServerHello>, _ w: inout JSONWriter) {
+        guard w.pretty || !serverHelloCompact(key, sh, &w) else { return }
+        serverHelloByFields(key, sh, &w)
+    }
+
+    /// `serverHelloByFields`' bytes in two passes around the extension list; false, writing
+    /// nothing, when a name is not remembered yet. A test compares the two.
+    static func serverHelloCompact(_ key: StaticString, _ sh: Located<ServerHello>, _ w: inout JSONWriter) -> Bool {
+        let h = sh.value
+        let legacy = h.legacyVersion, version = h.negotiatedVersion, cipher = h.cipherSuite, group = h.keyShareGroup
+        guard w.remembersName(of: legacy), w.remembersName(of: version), w.remembersName(of: cipher),
+              w.remembersName(of: group) else { return false }
+        w.key(key)
+        let headRoom = 1000   // fixed text under 100 bytes, three names of at most 257, two numbers
+        var o = w.beginRawValue(maxLength: headRoom)
+        o.syntax("{\"frame\":"); o.int(sh.frame)
+        o.syntax(",\"legacy_version\":"); o.codePoint(legacy)
+        o.syntax(",\"version\":"); o.codePoint(version)
+        o.syntax(",\"cipher\":"); o.codePoint(cipher)
+        o.syntax(",\"compression_method\":"); o.int(Int(h.compressionMethod))
+        w.endRawValue(o, maxLength: headRoom, shape: .opensObject)
+        w.field("extensions", extensionTypesOf: h.extensions)
+        let alpn = h.alpnProtocol, errors = h.extensionErrors
+        let tailRoom = 400 + JSONRawCursor.room(alpn) + JSONRawCursor.room(errors)
+        o = w.beginRawValue(maxLength: tailRoom)
+        o.syntax("\"key_share_group\":"); o.codePoint(group)
+        o.syntax(",\"alpn\":"); o.string(alpn)
+        o.syntax(",\"session_id_length\":"); o.int(h.sessionIDLength)
+        o.syntax(",\"extension_errors\":"); o.strings(errors)
+        o.byte(UInt8(ascii: "}"))
+        w.endRawValue(o, maxLength: tailRoom, shape: .closesObject)
+        return true
+    }
+
+    static func serverHelloByFields(_ key: StaticString, _ sh: Located<ServerHello>, _ w: inout JSONWriter) {
         let h = sh.value
         w.key(key); w.beginObject()
         w.field("frame", sh.frame)
@@ -431,7 +528,7 @@ public enum ConnectionJSON {
         w.field("extensions", extensionTypesOf: h.extensions)
         w.field("key_share_group", codePoint: h.keyShareGroup)
         w.field("alpn", h.alpnProtocol)
-        w.field("session_id_length", h.sessionID.count)
+        w.field("session_id_length", h.sessionIDLength)
         w.field("extension_errors", strings: h.extensionErrors)
         w.endObject()
     }

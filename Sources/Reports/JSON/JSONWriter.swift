@@ -382,16 +382,31 @@ public struct JSONWriter {
                              nameSlots: codePointSlots, nameText: codePointText)
     }
 
-    /// Counts what the cursor from `beginRawValue` wrote. `leftObjectOpen`: the cursor wrote an
-    /// object's `{` and its first fields but not its `}`; the fields that follow are the general
-    /// path's (`key`, `field`) and `endObject` closes it.
+    /// What a cursor from `beginRawValue` wrote, besides whole values: the start of an object
+    /// whose further fields the general path writes, or the last fields of an open object and its
+    /// `}`. (A cursor may also write fields of an open object between others: a `.value` too,
+    /// as `beginRawValue` puts the comma before them.)
+    enum RawShape {
+        /// A whole value, or fields inside an open object.
+        case value
+        /// `{` and the object's first fields; `key`/`field` add more and `endObject` closes it.
+        case opensObject
+        /// An open object's last fields and its `}`.
+        case closesObject
+    }
+
+    /// Counts what the cursor from `beginRawValue` wrote.
     @inline(__always)
-    mutating func endRawValue(_ cursor: JSONRawCursor, maxLength: Int, leftObjectOpen: Bool = false) {
+    mutating func endRawValue(_ cursor: JSONRawCursor, maxLength: Int, shape: RawShape = .value) {
         let n = cursor.p - cursor.start
         precondition(cursor.start == base + count && n <= maxLength, "wrote past the room asked for")
         count &+= n
         secondText = cursor.secondText
-        if leftObjectOpen { depth += 1 }   // `position` is after a value, as after a field
+        switch shape {   // `position` is after a value, as after a field or a closed object
+        case .value: break
+        case .opensObject: depth += 1
+        case .closesObject: depth -= 1
+        }
     }
 
     /// True when `codePointName` of this value is remembered, so `JSONRawCursor.rememberedName` can
@@ -558,14 +573,16 @@ public struct JSONWriter {
             return
         }
         let start = count
-        put(91)
-        var first = true
-        for v in values {
-            if first { put(34); first = false } else { put(44, 34) }
-            appendCodePointName(family, v) { C(rawValue: v)!.description }
-            put(34)
+        if !Self.writeRememberedNames(family, values, into: &self) {
+            put(91)
+            var first = true
+            for v in values {
+                if first { put(34); first = false } else { put(44, 34) }
+                appendCodePointName(family, v) { C(rawValue: v)!.description }
+                put(34)
+            }
+            put(93)
         }
-        put(93)
         if values.count <= CodePointListMemo.maxValues {
             if codePointLists == nil {
                 let memo = CodePointListMemo()
@@ -574,6 +591,41 @@ public struct JSONWriter {
             }
             codePointLists!.remember(family, values, UnsafePointer(base + start), count - start)
         }
+    }
+
+    /// The JSON array of the names of `values` when every one is in the name memo: after one room
+    /// check, each name copied with its quotes and comma straight into the buffer (a list that
+    /// misses the list memo, such as a shuffled extension list, cost ~35 instructions a name
+    /// through `put` and `appendCodePointName`). False, with nothing counted, when a name is not
+    /// remembered yet or the list is long; the caller then writes it name by name.
+    private static func writeRememberedNames(_ family: CodePointFamily, _ values: UnsafeBufferPointer<UInt16>,
+                                             into w: inout JSONWriter) -> Bool {
+        guard values.count <= CodePointListMemo.maxValues, let slots = w.codePointSlots, let text = w.codePointText else { return false }
+        w.reserve(values.count &* 258 &+ 2)   // a name is at most 255 bytes, with quotes and a comma
+        let table = slots + (family.rawValue << 16)
+        var out = w.base + w.count
+        out[0] = 91
+        out += 1
+        for i in values.indices {
+            let slot = table[Int(values[i])]
+            guard slot != 0 else { return false }
+            if i > 0 { out[0] = 44; out += 1 }
+            let length = Int(slot & 0xff)
+            out[0] = 34
+            copyWords(from: text + Int(slot >> 8), to: out + 1, length)
+            out[length &+ 1] = 34
+            out += length &+ 2
+        }
+        out[0] = 93
+        w.count = out + 1 - w.base
+        return true
+    }
+
+    /// True when `JSONRawCursor.codePoint` can write `c`: no value, or a remembered name.
+    @inline(__always)
+    func remembersName<C: JSONCodePoint>(of c: C?) -> Bool {
+        guard let c else { return true }
+        return remembersName(C.family, c.rawValue)
     }
 
     /// `codePointName` inside a string being written in pieces (`beginStringField`).
@@ -1189,6 +1241,56 @@ struct JSONRawCursor {
     @inline(__always)
     mutating func string(_ s: String?) {
         if let s { string(s) } else { syntax("null") }
+    }
+
+    /// A code point's remembered name, quoted, or `null` (`JSONWriter.remembersName(of:)` was
+    /// true): at most 257 bytes.
+    @inline(__always)
+    mutating func codePoint<C: JSONCodePoint>(_ c: C?) {
+        guard let c else { syntax("null"); return }
+        byte(34)
+        rememberedName(C.family, c.rawValue)
+        byte(34)
+    }
+
+    /// Bytes as numbers between brackets: at most 4 bytes each and 2.
+    @inline(__always)
+    mutating func ints(_ list: [UInt8]) {
+        byte(91)
+        var first = true
+        for v in list {
+            if !first { byte(44) }
+            first = false
+            int(Int(v))
+        }
+        byte(93)
+    }
+
+    /// Room for `strings(list)`.
+    static func room(_ list: [String]) -> Int {
+        var n = 2
+        for s in list { n += room(s) + 1 }
+        return n
+    }
+
+    /// Strings between brackets (`room(list)`).
+    @inline(__always)
+    mutating func strings(_ list: [String]) {
+        byte(91)
+        var first = true
+        for s in list {
+            if !first { byte(44) }
+            first = false
+            string(s)
+        }
+        byte(93)
+    }
+
+    /// `true`, `false` or `null`.
+    @inline(__always)
+    mutating func bool(_ v: Bool?) {
+        guard let v else { syntax("null"); return }
+        bool(v)
     }
 
     /// A time with `hasFixedRFC3339Layout` (the caller checks), quoted: 29 bytes.
