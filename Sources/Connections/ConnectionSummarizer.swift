@@ -96,10 +96,8 @@ enum ConnectionSummarizer {
         tls.certificateRequest = d.certificateRequest
         tls.clientKeyExchange = d.clientKeyExchange
         tls.certificateVerify = d.certificateVerify
-        for c in d.certificates {
-            if c.dir == serverDir { if tls.serverCertificate == nil { tls.serverCertificate = c.message } }
-            else if tls.clientCertificate == nil { tls.clientCertificate = c.message }
-        }
+        tls.serverCertificate = d.firstCertificate[serverDir]
+        tls.clientCertificate = d.firstCertificate[clientDir]
         tls.serverHelloDone = d.serverHelloDone
         tls.clientChangeCipherSpec = d.ccs[clientDir]
         tls.serverChangeCipherSpec = d.ccs[serverDir]

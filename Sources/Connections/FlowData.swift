@@ -53,7 +53,11 @@ final class FlowData {
     var retryClientHello: Located<ClientHello>?
     var serverHello: Located<ServerHello>?
     var helloRetryRequest: Located<ServerHello>?
-    var certificates: [(dir: Int, message: Located<CertificateMessage>)] = []
+    /// The first Certificate message of each direction among the first `maxCertificateMessages` (all the
+    /// summary takes; a list of them was an allocation per TLS 1.2 connection, two with a client certificate).
+    let firstCertificate: PerDirection<Located<CertificateMessage>?>
+    var certificateMessages = 0
+    static let maxCertificateMessages = 4
     var certificateStatus: Located<CertificateStatus>?
     var serverKeyExchange: Located<ServerKeyExchange>?
     var certificateRequest: Located<CertificateRequest>?
@@ -94,6 +98,7 @@ final class FlowData {
         let oEndpoints = slab.reserve(Endpoint.self), oPlaintext = slab.reserve(Located<[UInt8]>?.self)
         let oCCS = slab.reserve(Located<Int>?.self), oFinished = slab.reserve(Located<Int>?.self)
         let oOpenedRecordLength = slab.reserve(Int.self)
+        let oFirstCertificate = slab.reserve(Located<CertificateMessage>?.self)
         let oSawDirection = slab.reserve(Bool.self), oFinDirs = slab.reserve(Bool.self)
         let base = UnsafeMutableRawPointer.allocate(byteCount: slab.size, alignment: slab.alignment)
         self.slab = base
@@ -113,6 +118,7 @@ final class FlowData {
         self.ccs = PerDirection(in: base + oCCS, nil, nil)
         self.finished = PerDirection(in: base + oFinished, nil, nil)
         self.openedRecordLength = PerDirection(in: base + oOpenedRecordLength, 0, 0)
+        self.firstCertificate = PerDirection(in: base + oFirstCertificate, nil, nil)
     }
 
     /// The one allocation behind every `PerDirection` of this flow.
@@ -123,7 +129,7 @@ final class FlowData {
         macs.deinitialize(); appDataRecords.deinitialize(); appDataBytes.deinitialize()
         sawDirection.deinitialize(); finDirs.deinitialize()
         endpoints.deinitialize(); plaintext.deinitialize(); ccs.deinitialize(); finished.deinitialize()
-        openedRecordLength.deinitialize()
+        openedRecordLength.deinitialize(); firstCertificate.deinitialize()
         slab.deallocate()
     }
 
@@ -307,7 +313,10 @@ final class FlowData {
                 anomalies.append(a)
             }
         case .certificate(let cm):
-            if certificates.count < 4 { certificates.append((dir, loc(cm))) }
+            if certificateMessages < Self.maxCertificateMessages {
+                certificateMessages += 1
+                if firstCertificate[dir] == nil { firstCertificate[dir] = loc(cm) }
+            }
         case .certificateStatus(let cs):
             certificateStatus = loc(cs)
         case .serverKeyExchange(let ske):
