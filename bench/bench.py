@@ -87,7 +87,10 @@ def build(args):
     if args.binary:
         return os.path.abspath(args.binary)
     if not args.no_build:
-        run(["swift", "build", "-c", "release", "--scratch-path", ".build-release"], cwd=REPO)
+        # The Swift runtime linked in (as scripts/demo.sh builds it): no dynamic linking of libswiftCore and
+        # Foundation at start, and direct calls to swift_retain/release. Measured: a one-connection run
+        # 97.7 -> 78.8 M instructions, the 1 GB run -33 M.
+        run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release"], cwd=REPO)
     return os.path.join(REPO, ".build-release", "release", "tlsdiag")
 
 

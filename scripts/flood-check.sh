@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 
 if [ -z "${TLSDIAG:-}" ]; then
     echo "== building tlsdiag (release)"
-    swift build -c release --product tlsdiag --scratch-path .build-floods 2>&1 | grep -E "error|Build complete"
+    swift build -c release --static-swift-stdlib --product tlsdiag --scratch-path .build-floods 2>&1 | grep -E "error|Build complete"
     TLSDIAG=.build-floods/release/tlsdiag
 fi
 [ -x "$TLSDIAG" ] || { echo "flood-check: no tlsdiag binary at $TLSDIAG" >&2; exit 1; }
