@@ -298,4 +298,34 @@ struct JSONOnePassTests {
         #expect(Self.text(w) == expected)
         #expect(first == "{\"a\":[" + names.map { "\"" + $0.description + "\"" }.joined(separator: ",") + "]}")
     }
+
+    /// The fields after the endpoints (VLANs, role basis, outcome, profile, end reason) in one pass:
+    /// the bytes the general calls write, for empty and full VLAN lists and texts to escape.
+    @Test func connectionMiddleFieldsInOnePassAreTheGeneralBytes() throws {
+        for (vlans, profile, reason) in [([UInt16](), nil as String?, "closed"), ([0, 1, 4095, 65535], "algo \"x\"\n", "idle \u{1} ünï")] {
+            var ac = Hostile.connection()
+            var c = ac.connection
+            c.vlanIDs = vlans
+            c.endReason = reason
+            ac.connection = c
+            ac.profile = profile
+            var compact = JSONWriter()
+            ConnectionJSON.write(ac, id: 1, to: &compact)
+            var general = JSONWriter()
+            general.beginObject()
+            general.field("x", 0)
+            general.key("vlan"); general.beginArray(); for v in vlans { general.int(v) }; general.endArray()
+            general.key("role_basis"); general.string(c.roleBasis.rawValue)
+            general.key("outcome"); general.string(c.outcome.rawValue)
+            general.key("profile"); if let profile { general.string(profile) } else { general.null() }
+            general.key("end_reason"); general.string(reason)
+            let expected = String(Self.text(general).dropFirst(#"{"x":0"#.count)) + #","tls":{"#
+            #expect(Self.text(compact).contains(expected), "\(expected)")
+            var pretty = JSONWriter(pretty: true)
+            ConnectionJSON.write(ac, id: 1, to: &pretty)
+            let a = try JSONSerialization.jsonObject(with: Data(compact.bytes)) as? NSDictionary
+            let b = try JSONSerialization.jsonObject(with: Data(pretty.bytes)) as? NSDictionary
+            #expect(a != nil && a == b)
+        }
+    }
 }

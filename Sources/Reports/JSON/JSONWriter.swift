@@ -1253,9 +1253,10 @@ struct JSONRawCursor {
         byte(34)
     }
 
-    /// Bytes as numbers between brackets: at most 4 bytes each and 2.
+    /// Bytes or 16-bit numbers between brackets: at most 6 bytes each (a comma included) and 2.
     @inline(__always)
-    mutating func ints(_ list: [UInt8]) {
+    mutating func ints<T: FixedWidthInteger & UnsignedInteger>(_ list: [T]) {
+        precondition(T.bitWidth <= 16, "at most 6 bytes a number")
         byte(91)
         var first = true
         for v in list {
