@@ -35,14 +35,14 @@ public struct ClientCertMissingRule: DiagnosisRule {
             frames = [cr.frame, cc.frame]
             evidence.append(Evidence("CertificateRequest", "from the server", frame: cr.frame))
             evidence.append(Evidence("client Certificate", "empty (no certificate)", frame: cc.frame))
-            how = "answered the server's CertificateRequest (frame \(cr.frame)) with an empty Certificate message (frame \(cc.frame))"
+            how = Text.write("answered the server's CertificateRequest (frame \(cr.frame)) with an empty Certificate message (frame \(cc.frame))")
         } else if let a = ctx.handshakeAlert(from: .server), a.description == .certificateRequired {
             frames = [a.frame]
-            how = "sent no certificate: the server says certificate_required (frame \(a.frame))"
+            how = Text.write("sent no certificate: the server says certificate_required (frame \(a.frame))")
         } else if let inf = ctx.connection.tls13, inf.clientFlight == .emptyCertificate, let f = inf.clientFlightFrame {
             frames = [f]
             confidence = .medium
-            how = "sent, in TLS 1.3, an encrypted record of 25 bytes (frame \(f)) — the size of an empty Certificate message — so it most likely had no certificate to offer"
+            how = Text.write("sent, in TLS 1.3, an encrypted record of 25 bytes (frame \(f)) — the size of an empty Certificate message — so it most likely had no certificate to offer")
             evidence.append(Evidence("client's first encrypted record", "25 bytes: empty Certificate (4-byte header + 4 bytes) + content type + 16-byte tag", frame: f))
         } else {
             return nil
@@ -53,7 +53,7 @@ public struct ClientCertMissingRule: DiagnosisRule {
         let failed = !ctx.connection.established
         let cas = ctx.analyzed.clientChain?.acceptableCANames ?? ctx.tls.certificateRequest.map { $0.value.certificateAuthorities.compactMap(caName) } ?? []
         if !cas.isEmpty { evidence.append(Evidence("server accepts certificates from", cas.joined(separator: "; "))) }
-        var explanation = "\(ctx.serverCapitalized) requires a client certificate (mutual TLS), and \(ctx.device) \(how)."
+        var explanation = Text.write("\(ctx.serverCapitalized) requires a client certificate (mutual TLS), and \(ctx.device) \(how).")
         explanation += failed ? " The server then refused the connection." : " The server accepted the connection anyway (client certificates are optional there)."
         explanation += cas.isEmpty ? " The server's request named no particular CA." : " The server accepts certificates issued by: \(cas.joined(separator: "; ")). A device certificate from another CA is not offered."
         return Finding(rule: id, severity: failed ? .error : .info, confidence: confidence,

@@ -18,10 +18,11 @@ public struct LegacyHelloRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        // The hello is read in place until the rule knows it fires.
-        guard Self.fires(ctx.connection.tls), let ch = ctx.tls.clientHello else { return nil }
+        // The hello's few fields are read until the rule knows it fires.
+        guard let sslv2 = ctx.tls.clientHello?.value.isSSLv2Compatible, let legacy = ctx.tls.clientHello?.value.legacyVersion,
+              Self.fires(sslv2: sslv2, legacy: legacy, supported: ctx.tls.clientHello?.value.supportedVersions ?? []),
+              let ch = ctx.tls.clientHello else { return nil }
         let h = ch.value
-        let sslv2 = h.isSSLv2Compatible
         let failed = ctx.tls.serverHello == nil && ctx.failed
         let what = sslv2 ? "an SSLv2-compatible ClientHello (record format from SSL 2.0)" : "a ClientHello offering at most SSL 3.0"
         return Finding(rule: id, severity: failed ? .error : .warning, confidence: .high,
@@ -31,10 +32,10 @@ public struct LegacyHelloRule: DiagnosisRule {
                        frames: [ch.frame], evidence: NegotiationDiff.offered(h), sideAtFault: .client)
     }
 
-    /// An SSLv2-format hello, or one offering at most SSL 3.0 (the summary is passed in place: reading it
-    /// through the context's accessors copied it for most connections).
-    private static func fires(_ tls: TLSSummary) -> Bool {
-        guard let sslv2 = tls.helloIsSSLv2Compatible, let highest = tls.helloHighestOffered else { return false }
+    /// An SSLv2-format hello, or one offering at most SSL 3.0. Given the fields, not the summary: passing
+    /// `ctx.connection.tls` made the compiler copy the whole summary for every connection (~800 instructions).
+    private static func fires(sslv2: Bool, legacy: ProtocolVersion, supported: [ProtocolVersion]) -> Bool {
+        let highest = ClientHello.highest(legacy: legacy, supported: supported)
         return sslv2 || (highest <= .sslv3 && highest.rank > 0)
     }
 }

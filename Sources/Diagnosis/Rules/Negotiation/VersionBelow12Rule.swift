@@ -18,8 +18,10 @@ public struct VersionBelow12Rule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        // Whether it fires, read in place; the copies and the text only when it does.
-        guard Self.mayFire(ctx.connection.tls) else { return nil }
+        // Whether it fires, from the few fields it depends on; the copies and the text only when it does.
+        guard let legacy = ctx.tls.clientHello?.value.legacyVersion,
+              Self.mayFire(legacy: legacy, supported: ctx.tls.clientHello?.value.supportedVersions ?? [],
+                           negotiated: ctx.tls.serverHello?.value.negotiatedVersion) else { return nil }
         let tls = ctx.tls
         guard let ch = tls.clientHello?.value else { return nil }
         let highest = ch.highestOffered
@@ -47,11 +49,11 @@ public struct VersionBelow12Rule: DiagnosisRule {
         return nil
     }
 
-    /// A hello, and a negotiated version below TLS 1.2 or a best offer below it (the summary is passed in
-    /// place: reading it through the context's accessors copied it for most connections).
-    private static func mayFire(_ tls: TLSSummary) -> Bool {
-        guard let highest = tls.helloHighestOffered else { return false }
-        let belowNegotiated = tls.version.map { $0 < .tls12 && $0.rank > 0 } ?? false
+    /// A negotiated version below TLS 1.2, or a best offer below it. Given the fields, not the summary: passing
+    /// `ctx.connection.tls` made the compiler copy the whole summary for every connection (~800 instructions).
+    private static func mayFire(legacy: ProtocolVersion, supported: [ProtocolVersion], negotiated: ProtocolVersion?) -> Bool {
+        let highest = ClientHello.highest(legacy: legacy, supported: supported)
+        let belowNegotiated = negotiated.map { $0 < .tls12 && $0.rank > 0 } ?? false
         return belowNegotiated || (highest < .tls12 && highest.rank > 0)
     }
 }

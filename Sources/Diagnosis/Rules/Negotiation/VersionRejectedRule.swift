@@ -28,18 +28,18 @@ public struct VersionRejectedRule: DiagnosisRule {
         let fault: Side
         if a.sender == .server {
             fault = highest < .tls12 ? .client : .server
-            explanation = "The server refused the client's TLS version: \(ctx.device) offered at most \(highest) (\(ch.offeredVersions.map(\.description).joined(separator: ", "))) and \(ctx.server) answered with a fatal \(d) alert (frame \(a.frame)) instead of a ServerHello — it requires a newer version."
+            explanation = Text.write("The server refused the client's TLS version: \(ctx.device) offered at most \(highest) (\(Text.join(ch.offeredVersions.map(\.description), separator: ", "))) and \(ctx.server) answered with a fatal \(d) alert (frame \(a.frame)) instead of a ServerHello — it requires a newer version.")
             fix = highest < .tls12
                 ? ctx.remediation(id, generic: "Enable TLS 1.2 on the device (upgrade its firmware if it cannot). Re-enabling TLS 1.0/1.1 on the server would work but is insecure.")
-                : "The server refuses every version the client offers (\(ch.offeredVersions.map(\.description).joined(separator: ", "))): check the server's minimum/maximum TLS version settings."
+                : Text.write("The server refuses every version the client offers (\(Text.join(ch.offeredVersions.map(\.description), separator: ", "))): check the server's minimum/maximum TLS version settings.")
         } else {
             fault = .server
             let chosen = ctx.tls.serverHello.map { "\($0.value.negotiatedVersion)" } ?? "a version"
-            explanation = "The client refused the version the server chose: \(ctx.server) selected \(chosen) and \(ctx.device) answered with a fatal \(d) alert (frame \(a.frame)); the device does not accept \(chosen) (it offered \(ch.offeredVersions.map(\.description).joined(separator: ", ")))."
-            fix = "Enable TLS 1.2 on the server (the device refuses \(chosen))."
+            explanation = Text.write("The client refused the version the server chose: \(ctx.server) selected \(chosen) and \(ctx.device) answered with a fatal \(d) alert (frame \(a.frame)); the device does not accept \(chosen) (it offered \(Text.join(ch.offeredVersions.map(\.description), separator: ", "))).")
+            fix = Text.write("Enable TLS 1.2 on the server (the device refuses \(chosen)).")
         }
         return Finding(rule: id, severity: severity, confidence: .high,
-                       title: "TLS version refused by the \(a.sender.rawValue) (\(d))",
+                       title: Text.write("TLS version refused by the \(a.sender.rawValue) (\(d))"),
                        explanation: explanation, remediation: fix,
                        frames: ctx.helloFrames + [a.frame], evidence: evidence, sideAtFault: fault)
     }

@@ -17,17 +17,29 @@ public struct WeakCipherRule: DiagnosisRule {
         """
     }
     public func evaluate(_ ctx: RuleContext) -> Finding? {
-        guard let info = ctx.tls.serverHello?.value.cipherSuite.info, !info.tls13Only,
-              !info.weaknesses.isEmpty || !info.forwardSecret, let sh = ctx.tls.serverHello else { return nil }
+        guard let suite = ctx.tls.serverHello?.value.cipherSuite, Self.isWeak(suite), let info = suite.info,
+              let sh = ctx.tls.serverHello else { return nil }
         var reasons = info.weaknesses
         if !info.forwardSecret && info.weaknesses.isEmpty { reasons.append("no forward secrecy (\(info.keyExchange) key exchange)") }
         guard !reasons.isEmpty else { return nil }
         let clientOfferedBetter = ctx.tls.clientHello?.value.cipherSuites.lazy.compactMap(\.info).contains { $0.forwardSecret && $0.weaknesses.isEmpty } ?? false  // stops at the first strong suite
         return Finding(rule: id, severity: severity, confidence: .high,
-                       title: "Weak cipher suite negotiated: \(info.name) (\(reasons.joined(separator: ", ")))",
-                       explanation: "\(ctx.serverCapitalized) chose \(info.name), which is weak: \(reasons.joined(separator: ", ")). " + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),
+                       title: Text.write("Weak cipher suite negotiated: \(info.name) (\(Text.join(reasons, separator: ", ")))"),
+                       explanation: Text.write("\(ctx.serverCapitalized) chose \(info.name), which is weak: \(Text.join(reasons, separator: ", ")). ") + (clientOfferedBetter ? "The client offered stronger suites, so the server's preference is the problem." : "The client offered nothing stronger."),
                        remediation: clientOfferedBetter ? "Prefer ECDHE + AES-GCM/ChaCha20 suites on the server and disable \(info.name)."
                            : "Enable modern suites (ECDHE with AES-GCM) on the device and prefer them on the server.",
                        frames: [sh.frame], evidence: NegotiationDiff.chosen(sh.value), sideAtFault: clientOfferedBetter ? .server : .client)
     }
+
+    /// A suite the rule reports: known, not TLS 1.3-only, weak or without forward secrecy. Remembered by suite:
+    /// the registry lookup copies the suite's description (six strings and a list), ~600 instructions for
+    /// every connection, and a capture negotiates a handful of suites.
+    static func isWeak(_ suite: CipherSuite) -> Bool { weakSuites.value(for: suite, make: isWeakInRegistry) }
+
+    static func isWeakInRegistry(_ suite: CipherSuite) -> Bool {
+        guard let info = suite.info else { return false }
+        return !info.tls13Only && (!info.weaknesses.isEmpty || !info.forwardSecret)
+    }
+
+    static let weakSuites = TextMemo<CipherSuite, Bool>(limit: 1_000)
 }

@@ -20,8 +20,8 @@ public struct CertSelfSignedRule: DiagnosisRule {
         guard ctx.hasServerIssue(.selfSignedLeaf), let chain = ctx.analyzed.serverChain, let leaf = chain.leaf else { return nil }
         let (sev, follows) = ctx.serverProblemSeverity(id)
         var f = Finding(rule: id, severity: sev, confidence: .high,
-                        title: "Self-signed server certificate: \(leaf.subject)",
-                        explanation: "\(ctx.serverCapitalized) presented a self-signed certificate (\(leaf.subject), frame \(chain.frame)); no CA vouches for it." + ctx.acceptedAnywayNote,
+                        title: Text.write("Self-signed server certificate: \(leaf.subject)"),
+                        explanation: Text.write("\(ctx.serverCapitalized) presented a self-signed certificate (\(leaf.subject), frame \(chain.frame)); no CA vouches for it.") + ctx.acceptedAnywayNote,
                         remediation: ctx.remediation(id, generic: "Upload this server certificate to the device's trusted certificates, or give the server a certificate issued by a CA the device trusts.", values: ["issuer": leaf.subject]),
                         frames: [chain.frame], evidence: ctx.chainEvidence(chain, label: "server certificate"), sideAtFault: .server)
         f.followsFrom = follows

@@ -63,8 +63,8 @@ enum ValidityFinding {
             if !isServer && ctx.connection.established { sev = .warning }
             let holder = idx == 0 ? "The certificate" : "Certificate \(idx) of the chain"
             var f = Finding(rule: id, severity: sev, confidence: .high,
-                            title: "\(isServer ? "Server" : "Client") certificate \(word): \(name)",
-                            explanation: "\(holder) sent by \(owner) (\(name)\(dates), frame \(chain.frame)) was \(word) \(at)\(by)." + (isServer ? ctx.acceptedAnywayNote : ""),
+                            title: Text.write("\(isServer ? "Server" : "Client") certificate \(word): \(name)"),
+                            explanation: Text.write("\(holder) sent by \(owner) (\(name)\(dates), frame \(chain.frame)) was \(word) \(at)\(by).") + (isServer ? ctx.acceptedAnywayNote : ""),
                             remediation: ctx.remediation(id, generic: isServer ? "Renew the server certificate (\(name)) and install the new one on the server." : "Renew the device's client certificate.", values: ["subject": name]),
                             frames: [chain.frame], evidence: [Evidence(word, issue.detail, frame: chain.frame)], sideAtFault: isServer ? .server : .client)
             f.followsFrom = follows

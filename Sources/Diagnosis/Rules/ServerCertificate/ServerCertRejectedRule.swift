@@ -26,22 +26,22 @@ public struct ServerCertRejectedRule: DiagnosisRule {
         let chain = ctx.analyzed.serverChain
         let issuer = ctx.issuerToTrust(chain)
         let cause = ctx.serverRejectionCause
-        var explanation = "\(ctx.deviceCapitalized) rejected the certificate of \(ctx.server) (\(ctx.service)): it sent a fatal alert (frame \(a.frame)) after the server's certificate — \(AlertSemantics.meaning(d))."
+        var explanation = Text.write("\(ctx.deviceCapitalized) rejected the certificate of \(ctx.server) (\(ctx.service)): it sent a fatal alert (frame \(a.frame)) after the server's certificate — \(AlertSemantics.meaning(d)).")
         if ctx.tls.isTLS13 && ctx.tls.serverCertificate == nil {
             explanation += " The connection is TLS 1.3, so the certificate itself is encrypted in the capture; only the alert is visible."
         }
         if let issuer, d == .unknownCA || cause == nil {
-            explanation += " The device must trust the issuer \(issuer)."
+            explanation += Text.write(" The device must trust the issuer \(issuer).")
         }
         if let chain, chain.verdict.status == .trusted, d == .unknownCA {
-            explanation += " The chain does verify against \(ctx.storeDescription), so the device's own trust store lacks that CA."
+            explanation += Text.write(" The chain does verify against \(ctx.storeDescription), so the device's own trust store lacks that CA.")
         }
-        if let cause { explanation += " The chain shows why: see \(cause.rawValue)." }
+        if let cause { explanation += Text.write(" The chain shows why: see \(cause.rawValue).") }
         let fix = ctx.remediation(id, generic: issuer.map { "Install the CA that issued the server certificate (\($0)) in the device's trusted certificates, or give the server a certificate from a CA the device already trusts, sent with its complete chain." }
             ?? "Install the CA that issued the server certificate in the device's trusted certificates, or use a server certificate from a CA the device trusts.",
             values: ["issuer": issuer ?? "the issuing CA"])
         var f = Finding(rule: id, severity: severity, confidence: ctx.tls.serverCertificate != nil ? .high : .medium,
-                        title: "The device rejected the server's certificate (\(d))",
+                        title: Text.write("The device rejected the server's certificate (\(d))"),
                         explanation: explanation, remediation: fix,
                         frames: [ctx.tls.serverCertificate?.frame, a.frame].compactMap { $0 },
                         evidence: [ctx.alertEvidence(a)] + ctx.chainEvidence(chain, label: "server certificate"),

@@ -20,7 +20,7 @@ public struct HandshakeOKRule: DiagnosisRule {
 
     public func evaluate(_ ctx: RuleContext) -> Finding? {
         guard ctx.connection.established else { return nil }
-        return finding(ctx, ctx.connection.tls)
+        return finding(ctx)
     }
 
     /// What the texts of the finding are made of, and nothing else: connections that agree on these get the
@@ -69,20 +69,26 @@ public struct HandshakeOKRule: DiagnosisRule {
     /// every successful connection, and most share a few combinations.
     let texts = TextMemo<TextKey, Texts>(limit: 1_000)
 
-    /// One finding per successful connection of a capture: the TLS summary is passed in place (no copy of
-    /// the connection or of the summary).
-    private func finding(_ ctx: RuleContext, _ tls: TLSSummary) -> Finding {
+    /// One finding per successful connection of a capture. The summary's fields are read one by one through
+    /// the context: passing `ctx.connection.tls` along made the compiler copy the whole summary (~800
+    /// instructions a connection).
+    private func finding(_ ctx: RuleContext) -> Finding {
         let clientAuthentication: TextKey.ClientAuthentication
-        if let cc = tls.clientCertificate, !cc.value.isEmpty {
+        // `version`, `cipher` and `isTLS13` of the summary, from the ServerHello's stored fields (through the
+        // summary's computed properties, the summary was copied).
+        let version = ctx.tls.serverHello?.value.negotiatedVersion
+        let cipher = ctx.tls.serverHello?.value.cipherSuite
+        let isTLS13 = version.map { $0 == .tls13 || $0.isTLS13Draft } ?? false
+        if let empty = ctx.tls.clientCertificate?.value.isEmpty, !empty {
             clientAuthentication = .certificate(leafSubject: ctx.analyzed.clientChain?.leafSubject)
-        } else if tls.isTLS13 && tls.certificateRequest == nil && !tls.decrypted {
+        } else if isTLS13 && ctx.tls.certificateRequest == nil && !ctx.tls.decrypted {
             clientAuthentication = .notVisible
         } else {
             clientAuthentication = .none
         }
-        let key = TextKey(version: tls.version, cipher: tls.cipher, clientAuthentication: clientAuthentication,
+        let key = TextKey(version: version, cipher: cipher, clientAuthentication: clientAuthentication,
                           serverSubject: ctx.analyzed.serverChain?.leafSubject, serverNotAfter: ctx.analyzed.serverChain?.leafNotAfter,
-                          isTLS13: tls.isTLS13, resumed: tls.resumed)
+                          isTLS13: isTLS13, resumed: ctx.tls.resumed)
         let t = texts.value(for: key, make: Self.texts)
         // Finding sorts its frames; listed in order here, they are kept as given (no copy to sort). Each is
         // appended and moved down to its place (array inserts cost ~80 instructions a frame).
@@ -97,12 +103,13 @@ public struct HandshakeOKRule: DiagnosisRule {
                 i -= 1
             }
         }
-        add(tls.clientHello?.frame)
-        add(tls.serverHello?.frame)
-        add(tls.serverFinished?.frame)
-        add(tls.clientFinished?.frame)
+        add(ctx.tls.clientHello?.frame)
+        add(ctx.tls.serverHello?.frame)
+        let serverFinished = ctx.tls.serverFinished?.frame
+        add(serverFinished)
+        add(ctx.tls.clientFinished?.frame)
         add(ctx.connection.tls13?.clientFlightFrame)
-        return Finding(rule: id, severity: .info, confidence: key.isTLS13 && tls.serverFinished == nil ? .medium : .high,
+        return Finding(rule: id, severity: .info, confidence: key.isTLS13 && serverFinished == nil ? .medium : .high,
                        title: t.title, explanation: t.explanation,
                        remediation: "Nothing to fix for the handshake.", frames: frames)
     }

@@ -56,7 +56,9 @@ extension RuleContext {
 
     /// The alert that ended the handshake (first fatal or encrypted alert before it completed).
     var handshakeAlert: AlertRecord? {
-        tls.alerts.first { $0.duringHandshake && ($0.level == .fatal || $0.encrypted) }
+        // Most connections have no alert: asked by several rules for each.
+        guard !tls.alerts.isEmpty else { return nil }
+        return tls.alerts.first { $0.duringHandshake && ($0.level == .fatal || $0.encrypted) }
     }
 
     func handshakeAlert(from side: Side) -> AlertRecord? {

@@ -55,12 +55,27 @@ extension ClientHello {
     }
 }
 
-extension TLSSummary {
-    /// The ClientHello's `highestOffered` and SSLv2 format, reading only the fields they need (a method
-    /// called on the optional hello copied the whole hello, or the whole summary, for every connection).
-    var helloHighestOffered: ProtocolVersion? {
-        guard let legacy = clientHello?.value.legacyVersion, let supported = clientHello?.value.supportedVersions else { return nil }
-        return ClientHello.highest(legacy: legacy, supported: supported)
+/// A string literal with interpolations whose pieces are kept, to be written once (`Text.write`): the texts
+/// of findings that fire for many connections of a capture. The default interpolation appends piece by piece
+/// (~450 instructions a piece). Values are written as the default interpolation writes them: strings as they
+/// are, anything else by its `description`.
+struct Sentence: ExpressibleByStringInterpolation {
+    var parts: [String]
+
+    init(stringLiteral value: String) { parts = [value] }
+    init(stringInterpolation: Pieces) { parts = stringInterpolation.parts }
+
+    struct Pieces: StringInterpolationProtocol {
+        var parts: [String] = []
+        init(literalCapacity: Int, interpolationCount: Int) { parts.reserveCapacity(2 * interpolationCount + 1) }
+        mutating func appendLiteral(_ literal: String) { if !literal.isEmpty { parts.append(literal) } }
+        mutating func appendInterpolation(_ value: String) { parts.append(value) }
+        mutating func appendInterpolation(_ value: Int) { parts.append(String(value)) }
+        mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) { parts.append(value.description) }
     }
-    var helloIsSSLv2Compatible: Bool? { clientHello?.value.isSSLv2Compatible }
+}
+
+extension Text {
+    /// The sentence's pieces, joined (byte for byte what the same literal interpolated into a `String` gives).
+    static func write(_ sentence: Sentence) -> String { concat(sentence.parts) }
 }

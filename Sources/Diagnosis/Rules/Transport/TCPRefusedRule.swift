@@ -19,8 +19,8 @@ public struct TCPRefusedRule: DiagnosisRule {
         let t = ctx.connection.tcp
         guard let syn = t.syn, t.synAck == nil, let rst = t.rsts.first(where: { $0.sender == .server }) else { return nil }
         return Finding(rule: id, severity: severity, confidence: .high,
-                       title: "Connection refused by \(ctx.connection.server): nothing listens on port \(ctx.connection.server.port)",
-                       explanation: "\(ctx.deviceCapitalized) sent a SYN to \(ctx.connection.server) (\(ctx.service)) and the server side answered with a TCP reset: no service is listening on that address and port, or a firewall rejects the connection. No TLS was attempted.",
+                       title: Text.write("Connection refused by \(ctx.connection.server): nothing listens on port \(ctx.connection.server.port)"),
+                       explanation: Text.write("\(ctx.deviceCapitalized) sent a SYN to \(ctx.connection.server) (\(ctx.service)) and the server side answered with a TCP reset: no service is listening on that address and port, or a firewall rejects the connection. No TLS was attempted."),
                        remediation: ctx.remediation(id, generic: "Check the port the device uses against the port the server listens on (SIP over TLS is usually 5061, HTTPS 443); start or enable the TLS listener on the server; check firewall REJECT rules."),
                        frames: [syn.frame, rst.frame],
                        evidence: [Evidence("SYN", "from the client", frame: syn.frame), Evidence("RST", "from the server", frame: rst.frame)],
