@@ -52,8 +52,10 @@ import TestSupport
         var rng = SplitMix64(seed: 0x5ba7ed)
         let values: [UInt16] = [0x0a0a, 0x1a1a, 0xfafa, 0x1301, 0x1302, 0xc02b, 0x0000, 0xffff, 0x0017, 0x001d, 0x0403, 0x0804, 0x0304]
         // More distinct lists than slots, each asked for several times: hits, misses and replaced slots.
+        // A few are longer than the tables keep (`maxKeyBytes`): those are made afresh each time.
         let pool: [[UInt16]] = (0..<(3 * SharedLists.slotCount)).map { k in
-            k == 0 ? [] : (0..<Int.random(in: 1...40, using: &rng)).map { _ in values.randomElement(using: &rng)! }
+            let longest = k % 50 == 1 ? SharedLists.maxKeyBytes : 40
+            return k == 0 ? [] : (0..<Int.random(in: 1...longest, using: &rng)).map { _ in values.randomElement(using: &rng)! }
         }
         for _ in 0..<20_000 {
             let list = pool.randomElement(using: &rng)!
@@ -75,7 +77,8 @@ import TestSupport
         var rng = SplitMix64(seed: 0xa1b2)
         // Well-formed lists, malformed ones, invalid UTF-8 (decoded with replacement characters, so two
         // different byte strings can give the same text: the table must key on bytes).
-        let names: [[UInt8]] = [Array("h2".utf8), Array("http/1.1".utf8), [0xff], [0xfe], [0xc3], [], Array("acme-tls/1".utf8)]
+        let names: [[UInt8]] = [Array("h2".utf8), Array("http/1.1".utf8), [0xff], [0xfe], [0xc3], [], Array("acme-tls/1".utf8),
+                                [UInt8](repeating: 0x61, count: 250)]  // three of these pass `maxKeyBytes`
         for round in 0..<20_000 {
             let picked = (0..<Int.random(in: 0...3, using: &rng)).map { _ in names.randomElement(using: &rng)! }
             // ALPN's layout (1-byte lengths) or server_name's (type, 2-byte length), by turns.

@@ -10,12 +10,15 @@ import Synchronization
 /// lists were about a fifth of a connection's allocations. A hit costs a hash, a compare and a retain.
 ///
 /// A small direct-mapped table per kind (the last list seen in each slot), behind one lock: bounded
-/// memory whatever the input, and input that never repeats only replaces slots. Several capture inputs
+/// memory whatever the input (`maxKeyBytes`), and input that never repeats only replaces slots. Several capture inputs
 /// (`--jobs`) parse on several threads, hence the lock (uncontended it is two atomic operations).
 enum SharedLists {
     /// Slots per kind. One client program's lists vary in their GREASE values (16 each), so a handful
     /// of programs needs some dozens of slots per kind.
     static let slotCount = 256
+    /// Lists longer than this (in wire bytes) are made afresh and not kept: real ones are a few dozen
+    /// bytes, and hostile ones (up to 64 KB each) must not make the tables hold megabytes.
+    static let maxKeyBytes = 512
 
     private struct Tables {
         var suites = CodePointTable<CipherSuite>()
@@ -135,6 +138,7 @@ private struct CodePointTable<Element> {
     /// one (which then takes the slot).
     mutating func list(_ key: UnsafeBufferPointer<UInt8>, _ make: (UInt16) -> Element) -> [Element] {
         guard !key.isEmpty else { return [] }
+        guard key.count <= SharedLists.maxKeyBytes else { return WellFormed.codePoints(key, 0, key.count / 2, as: make) }
         let s = SharedLists.slot(of: key)
         if keys[s].withUnsafeBufferPointer({ SharedLists.same($0, key) }) { return lists[s] }
         let fresh = WellFormed.codePoints(key, 0, key.count / 2, as: make)
@@ -151,6 +155,7 @@ private struct NameListTable {
     private var values = [[String]](repeating: [], count: SharedLists.slotCount)
 
     mutating func list(_ key: UnsafeBufferPointer<UInt8>, _ make: () -> [String]?) -> [String]? {
+        guard key.count <= SharedLists.maxKeyBytes else { return make() }
         let s = SharedLists.slot(of: key)
         // An empty key never matches: the empty slots' keys are empty too.
         if !key.isEmpty && keys[s].withUnsafeBufferPointer({ SharedLists.same($0, key) }) { return values[s] }
