@@ -63,4 +63,19 @@ import X509Inspect
         ac.serverChain = nil
         #expect(ac.serverChain == nil && ac.clientChain?.frame == 9 && before.serverChain?.frame == 6)
     }
+
+    @Test func highestSeverityIsTheWorstFindingsSeverityInAnyOrder() {
+        func finding(_ s: Severity) -> Finding {
+            Finding(rule: .handshakeOK, severity: s, confidence: .high, title: "", explanation: "", remediation: "",
+                    frames: [], evidence: [])
+        }
+        var ac = AnalyzedConnection(connection: Self.connection(port: 443, sni: "a.example"))
+        #expect(ac.highestSeverity == nil)
+        let orders: [[Severity]] = [[.info], [.info, .error, .warning], [.error, .info], [.warning, .info, .warning],
+                                    [.info, .info], [.warning, .error]]
+        for order in orders {
+            ac.findings = order.map(finding)
+            #expect(ac.highestSeverity == order.max(), "\(order)")
+        }
+    }
 }
