@@ -41,12 +41,7 @@ public struct ClientHello: Sendable, Hashable {
         var extensionErrors: [String] = []
     }
 
-    /// Mutated only through `uniqueBox()`, i.e. only when this value is its sole owner: a box that more
-    /// than one value (or thread) can see is never written.
-    final class Box: @unchecked Sendable {
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
+    typealias Box = FieldsBox<Fields>
 
     private var box: Box
 
@@ -55,8 +50,9 @@ public struct ClientHello: Sendable, Hashable {
 
     init(_ fields: Fields) { box = Box(fields) }
 
-    /// A hello whose fields `fill` sets where they lie in its new box: filling a `Fields` on the stack and
-    /// boxing it copied and destroyed every field once more (~900 instructions a ClientHello).
+    /// A hello whose fields `fill` sets where they lie in its new box (the parsers' `ClientHello { ... }`):
+    /// filling a `Fields` on the stack and boxing it copied and destroyed every field once more (~900
+    /// instructions a ClientHello).
     @inline(__always)
     init(filling fill: (inout Fields) -> Void) {
         box = Box(Fields())
@@ -64,10 +60,7 @@ public struct ClientHello: Sendable, Hashable {
     }
 
     /// This value's box, copied first if another value shares it.
-    private mutating func uniqueBox() -> Box {
-        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
-        return box
-    }
+    private mutating func uniqueBox() -> Box { Box.unique(&box) }
 
     public static func == (a: ClientHello, b: ClientHello) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
     public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
