@@ -359,20 +359,12 @@ public struct JSONWriter {
     }
 
     /// Compact output only: a value of fixed shape (an object of numbers and booleans) written
-    /// by `body` straight into the buffer through a cursor, after one value prefix and one room
-    /// check for `maxLength` bytes, instead of a prefix, comma check and key lookup per field.
-    /// `body` writes the JSON syntax and keys itself (`JSONRawCursor.syntax`) and must write at
-    /// most `maxLength` bytes.
-    mutating func rawValue(maxLength: Int, _ body: (inout JSONRawCursor) -> Void) {
-        var cursor = beginRawValue(maxLength: maxLength)
-        body(&cursor)
-        endRawValue(cursor, maxLength: maxLength)
-    }
-
-    /// `rawValue` without a closure: the value is written through the cursor returned here, then
-    /// handed to `endRawValue` with the same `maxLength` (nothing else may write in between). A
-    /// closure that reads a struct (a connection's TLS or TCP summary) captured a copy of it: some
-    /// twenty references retained and released per connection.
+    /// straight into the buffer through the cursor returned here, after one value prefix and one room
+    /// check for `maxLength` bytes, instead of a prefix, comma check and key lookup per field. The
+    /// caller writes the JSON syntax and keys itself (`JSONRawCursor.syntax`), at most `maxLength`
+    /// bytes, then hands the cursor to `endRawValue` with the same `maxLength` (nothing else may
+    /// write in between). Not a closure: one that reads a struct (a connection's TLS or TCP summary)
+    /// captured a copy of it, some twenty references retained and released per connection.
     @inline(__always)
     mutating func beginRawValue(maxLength: Int) -> JSONRawCursor {
         precondition(!pretty, "raw values are compact JSON")
@@ -1204,7 +1196,7 @@ struct JSONSecondText {
     }
 }
 
-/// Where `JSONWriter.rawValue`'s body writes: a position in room already made.
+/// Where a value begun by `JSONWriter.beginRawValue` is written: a position in room already made.
 struct JSONRawCursor {
     var p: UnsafeMutablePointer<UInt8>
     /// Where the value starts (`endRawValue` counts from it).
