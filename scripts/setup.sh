@@ -2,7 +2,7 @@
 # Installs the Debian packages tlsdiag needs to build and test, when they are missing.
 set -euo pipefail
 need=()
-for p in libpcap-dev libssl-dev ca-certificates tcpdump openssl python3 iproute2; do
+for p in libpcap-dev libssl-dev libjemalloc-dev ca-certificates tcpdump openssl python3 iproute2; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
