@@ -27,7 +27,9 @@ public final class OutputSink {
     public static func standardOutput() -> OutputSink { OutputSink(file: fdopen(dup(1), "w")!, owned: true, terminal: isatty(1) == 1, path: nil) }
 
     public init?(path: String) {
-        guard let f = fopen(path, "w") else { return nil }
+        let fd = ReplacedFile.openForWriting(path)
+        guard fd >= 0 else { return nil }
+        guard let f = fdopen(fd, "w") else { close(fd); return nil }
         self.file = f; self.owned = true; self.isTerminal = false; self.path = path
         buffer = Self.giveLargeBuffer(to: f)
     }
