@@ -130,6 +130,8 @@ final class MappedPcapRecords {
             if scaleToNanoseconds { fraction &*= 1000 }
             let len = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
             offset += total
+            // The next record starts where this one ends (a prefetch past the window is harmless).
+            tlsdiag_prefetch(p + total)
             return Record(seconds: seconds, nanoseconds: Int32(truncatingIfNeeded: fraction),
                           capturedLength: Int(caplen), originalLength: Int(len),
                           bytes: p + Self.recordHeaderBytes)
