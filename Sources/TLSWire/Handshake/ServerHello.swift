@@ -35,9 +35,9 @@ public struct ServerHello: Sendable, Hashable {
 
     init(_ fields: Fields) { box = Box(fields) }
 
-    /// A hello whose fields `fill` sets where they lie in its new box (the parsers' `ClientHello { ... }`):
-    /// filling a `Fields` on the stack and boxing it copied and destroyed every field once more (~900
-    /// instructions a ClientHello).
+    /// A hello whose fields `fill` sets where they lie in its new box (the parsers' `ServerHello { ... }`):
+    /// filling a `Fields` on the stack and boxing it would copy and destroy every field once more, as it
+    /// did for the ClientHello (~900 instructions a hello there).
     @inline(__always)
     init(filling fill: (inout Fields) -> Void) {
         box = Box(Fields())
