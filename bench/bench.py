@@ -94,6 +94,19 @@ def build(args):
     return os.path.join(REPO, ".build-release", "release", "tlsdiag")
 
 
+def allocator(binary):
+    """Which malloc the binary uses: release builds link jemalloc when libjemalloc-dev is installed
+    (Package.swift); without it they fall back to glibc's, which is markedly slower here (the render
+    thread's frees of the packet thread's allocations wait on glibc's arena lock)."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return "unknown (no ldd)"
+    if "libjemalloc" in out:
+        return "jemalloc"
+    return "glibc malloc (libjemalloc-dev was missing at build time: slower; scripts/setup.sh installs it)"
+
+
 def build_floor():
     src = os.path.join(SHARED, "pcap_floor.c")
     exe = os.path.join(OUT, "pcap_floor")
@@ -173,6 +186,7 @@ def main():
         tl_cmd += ["--jobs", str(args.jobs)]
 
     log("benchmark: %s (%.1f MB), %d paired runs" % (pcap, mb, args.runs))
+    log("allocator: %s" % allocator(tlsdiag))
     floor_runs, tl_runs, ratios, cpu_ratios = [], [], [], []
     timed(tl_cmd, pcap)  # one untimed run: page in the binary and its libraries
     for i in range(args.runs):
