@@ -191,7 +191,7 @@ public final class ConnectionTracker {
         // Stored as (source, destination): the flow's direction 0 first.
         table.set(s, seg.source, seg.destination)
         if table.count > limits.maxConnections {
-            evictForLimit(now: time, protecting: FlowKey(seg.source, seg.destination))
+            evictForLimit(now: time, protecting: s.key)
         }
         s.lastSeen = time.timeInterval
         schedule(s)
@@ -263,11 +263,7 @@ public final class ConnectionTracker {
         // The segment's own fields are asked first: most frames carry no VLAN tag, and once a direction
         // has its MAC the flow's storage need not be read.
         if let m = seg.sourceMAC, d.macs[dir] == nil { d.macs[dir] = m }
-        if seg.hasVLANIDs && d.vlanIDs.isEmpty {
-            let v = seg.vlanIDs
-            if let o = v.outer { d.vlanIDs.append(o) }
-            if let i = v.inner { d.vlanIDs.append(i) }
-        }
+        if seg.hasVLANIDs && d.vlanIDs.isEmpty { noteVLANs(seg, in: d) }
         let flags = seg.flags
         if flags.contains(.syn) {
             if flags.contains(.ack) {
@@ -291,21 +287,13 @@ public final class ConnectionTracker {
             d.dirStats[dir] = stats
         }
 
-        // Bulk data fast path: an in-order segment, nothing held out of order, whose bytes all fall inside
-        // the body of a record the stream skips (application data) takes two counters, not the event path
-        // through the reassembler and the record stream. The outcome is the same either way.
         let count = seg.payload.count
-        if count > 0 && seg.missingPayload == 0 && !flags.contains(.syn) && !flags.contains(.fin) && bulkFastPath
-            && d.reassembler[dir].isNextInOrder(seg.sequence) && d.streams[dir].canSkipInsideRecord(count) {
-            d.reassembler[dir].advanceInOrder(by: count)
-            d.streams[dir].skipInsideRecord(count)
-            self.stats.bulkFastPathSegments += 1
-        } else if !seg.payload.isEmpty || flags.contains(.syn) || flags.contains(.fin) {
+        let skipped = count > 0 && seg.missingPayload == 0 && !flags.contains(.syn) && !flags.contains(.fin)
+            && skippedInsideRecord(seg, count: count, dir: dir, in: d)
+        if !skipped && (count > 0 || flags.contains(.syn) || flags.contains(.fin)) {
             // Payload into this direction's reassembler, then into its record stream.
             let before = seg.missingPayload > 0 ? d.reassembler[dir].nextSequence : nil
-            d.reassembler[dir].segment(sequence: seg.sequence, flags: flags, payload: seg.payload, frame: frame, time: time) { ev in
-                self.deliver(ev, to: d, dir: dir)
-            }
+            reassemble(seg, dir: dir, in: d, frame: frame, time: time)
             if seg.missingPayload > 0, let b = before,
                d.reassembler[dir].nextSequence == b &+ UInt32(truncatingIfNeeded: seg.payload.count) &+ (flags.contains(.syn) ? 1 : 0),
                TCPReassembler.distance(b, seg.sequence) <= 0 {
@@ -318,9 +306,7 @@ public final class ConnectionTracker {
         // Only a direction holding out-of-order data can learn anything from the peer's ACK; asking
         // first skips a mutating call (and its exclusivity check) on nearly every segment.
         if flags.contains(.ack) && d.reassembler[1 - dir].hasBufferedData {
-            d.reassembler[1 - dir].peerAcknowledged(seg.acknowledgement, frame: frame, time: time) { ev in
-                self.deliver(ev, to: d, dir: 1 - dir)
-            }
+            peerAcknowledged(seg.acknowledgement, dir: 1 - dir, in: d, frame: frame, time: time)
         }
         if flags.contains(.rst) {
             if d.rsts.count < limits.maxSignals { d.rsts.append(TCPSignal(frame: frame, time: time, sender: FlowData.side(dir))) }
@@ -353,18 +339,27 @@ public final class ConnectionTracker {
         let count = seg.payload.count
         d.dirStats[dir].segments += 1
         d.dirStats[dir].payloadBytes += count
-        if count > 0 {
-            if bulkFastPath && d.reassembler[dir].isNextInOrder(seg.sequence) && d.streams[dir].canSkipInsideRecord(count) {
-                d.reassembler[dir].advanceInOrder(by: count)
-                d.streams[dir].skipInsideRecord(count)
-                self.stats.bulkFastPathSegments += 1
-            } else {
-                reassemble(seg, dir: dir, in: d, frame: frame, time: time)
-            }
+        if count > 0 && !skippedInsideRecord(seg, count: count, dir: dir, in: d) {
+            reassemble(seg, dir: dir, in: d, frame: frame, time: time)
         }
         if seg.flags.contains(.ack) && d.reassembler[1 - dir].hasBufferedData {
             peerAcknowledged(seg.acknowledgement, dir: 1 - dir, in: d, frame: frame, time: time)
         }
+    }
+
+    /// Bulk data fast path: an in-order segment of `count` captured bytes (no SYN or FIN), nothing held out
+    /// of order, whose bytes all fall inside the body of a record the stream skips (application data), takes
+    /// two counters, not the event path through the reassembler and the record stream; the outcome is the
+    /// same either way. False (and nothing changed) when the segment must take the event path.
+    @inline(__always)
+    private func skippedInsideRecord(_ seg: TCPSegment, count: Int, dir: Int, in d: FlowData) -> Bool {
+        guard bulkFastPath && d.reassembler[dir].isNextInOrder(seg.sequence) && d.streams[dir].canSkipInsideRecord(count) else {
+            return false
+        }
+        d.reassembler[dir].advanceInOrder(by: count)
+        d.streams[dir].skipInsideRecord(count)
+        stats.bulkFastPathSegments += 1
+        return true
     }
 
     /// The VLAN IDs of the flow's first tagged segment.
@@ -375,7 +370,7 @@ public final class ConnectionTracker {
         if let i = v.inner { d.vlanIDs.append(i) }
     }
 
-    /// A plain segment's payload (see `handlePlain`) into its direction's reassembler, then the record stream.
+    /// A segment's payload into its direction's reassembler, then the record stream.
     @inline(never)
     private func reassemble(_ seg: TCPSegment, dir: Int, in d: FlowData, frame: Int, time: Timestamp) {
         d.reassembler[dir].segment(sequence: seg.sequence, flags: seg.flags, payload: seg.payload, frame: frame, time: time) { ev in
@@ -389,6 +384,15 @@ public final class ConnectionTracker {
         d.reassembler[dir].peerAcknowledged(ack, frame: frame, time: time) { ev in
             self.deliver(ev, to: d, dir: dir)
         }
+    }
+
+    /// A closed flow whose linger is over: its data goes to `finished`, and it stays as a tombstone.
+    @inline(__always)
+    private func retire(_ s: FlowState, at t: Double, into finished: inout [FlowData]) {
+        finished.append(s.data!)
+        s.data = nil
+        s.lastSeen = t
+        schedule(s)   // now a tombstone
     }
 
     /// `s` closed (its `closedAt` is set): it is finished once `closeLinger` has passed.
@@ -467,8 +471,7 @@ public final class ConnectionTracker {
                     let s = closing[taken]
                     if s.dataRef != nil {
                         guard let c = s.closedAt, t - c >= linger else { break }
-                        finished.append(s.data!); s.data = nil; s.lastSeen = t
-                        schedule(s)   // now a tombstone
+                        retire(s, at: t, into: &finished)
                     }
                     taken += 1
                 }
@@ -478,8 +481,7 @@ public final class ConnectionTracker {
                 closing.removeAll { s in
                     guard s.dataRef != nil else { return true }   // finished another way (idle, table limit)
                     guard let c = s.closedAt, t - c >= linger else { return false }
-                    finished.append(s.data!); s.data = nil; s.lastSeen = t
-                    schedule(s)   // now a tombstone
+                    retire(s, at: t, into: &finished)
                     return true
                 }
             }
