@@ -5,9 +5,10 @@ import Synchronization
 /// take a GREASE value, and many connections go to the same host names), shared between the hellos that carry the same values instead of one new array
 /// each. Arrays are values: sharing one is invisible except that it is not allocated again.
 ///
-/// Why: each was a malloc on the packet thread (~300 instructions: that thread's allocator cache is
-/// always empty, as its blocks are freed on the render thread) and a free on the render thread; six
-/// lists were about a fifth of a connection's allocations. A hit costs a hash, a compare and a retain.
+/// Why: each was a malloc on the packet thread and a free on the render thread; six lists were about a
+/// fifth of a connection's allocations (with glibc's malloc, which release builds no longer use, each
+/// malloc cost ~300 instructions, as the packet thread's cache was always emptied by the other thread's
+/// frees). A hit costs a hash, a compare and a retain.
 ///
 /// A small direct-mapped table per kind (the last list seen in each slot), behind one lock: bounded
 /// memory whatever the input (`maxKeyBytes`), and input that never repeats only replaces slots. Several capture inputs
