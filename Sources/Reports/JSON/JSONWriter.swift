@@ -447,29 +447,26 @@ public struct JSONWriter {
     @inline(__always)
     public mutating func field(_ k: StaticString, strings: [String]) {
         guard !pretty else { key(k); beginArray(); for s in strings { string(s) }; endArray(); return }
-        keyAndColon(k)
-        if strings.isEmpty { put(91, 93); return }
-        put(91)
-        var first = true
-        for s in strings {
-            if !first { put(44) }
-            first = false
-            appendEscaped(s)
-        }
-        put(93)
+        compactArray(k, strings) { w, s in w.appendEscaped(s) }
     }
     /// Compact output writes the array's commas itself, as `field(_:strings:)`.
     @inline(__always)
     public mutating func field<T: BinaryInteger>(_ k: StaticString, ints: [T]) {
         guard !pretty else { key(k); beginArray(); for v in ints { int(v) }; endArray(); return }
+        compactArray(k, ints) { w, v in w.appendInteger(v) }
+    }
+    /// `"k":[a,b,...]` in compact output, each element written by `element`.
+    @inline(__always)
+    private mutating func compactArray<Element>(_ k: StaticString, _ items: [Element],
+                                                _ element: (inout JSONWriter, Element) -> Void) {
         keyAndColon(k)
-        if ints.isEmpty { put(91, 93); return }
+        if items.isEmpty { put(91, 93); return }
         put(91)
         var first = true
-        for v in ints {
+        for v in items {
             if !first { put(44) }
             first = false
-            appendInteger(v)
+            element(&self, v)
         }
         put(93)
     }
