@@ -9,5 +9,10 @@ bench/truth-check.sh .build/debug/tlsdiag
 # Every libFuzzer target for FUZZ_CI_SECONDS (20 s) each: fails on a crash, a hang (> 1 s on one input)
 # or a memory blow-up (> 2 GB), and names the input that did it.
 scripts/fuzz.sh --ci
+# Checks that need an ordinary user (root may write any file): run as nobody when CI runs as root.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
+    runuser -u nobody -- env HOME=/tmp TMPDIR=/tmp .build/debug/tlsdiagPackageTests.xctest \
+        --testing-library swift-testing --filter ReplacedFileTests
+fi
 # Last, so the test runner's own summary closes the output.
 swift test --skip-build

@@ -36,12 +36,13 @@ struct ReplacedFileTests {
         defer { try? FileManager.default.removeItem(atPath: d) }
         let path = d + "/report.json"
         Self.write(String(repeating: "old report\n", count: 10_000), to: path)
-        #expect(chmod(path, 0o640) == 0)
+        // Group- and world-writable: bits the usual umask (022) takes away from a new file.
+        #expect(chmod(path, 0o666) == 0)
         let before = Self.inode(path)
         Self.write("new", to: path)
         #expect(try Self.read(path) == "new", "nothing of the longer old report is left")
         #expect(Self.inode(path) != before, "a new file, not the old one truncated")
-        #expect(Self.mode(path) == 0o640, "the old file's permission bits, whatever the umask")
+        #expect(Self.mode(path) == 0o666, "the old file's permission bits, whatever the umask")
         #expect(try FileManager.default.contentsOfDirectory(atPath: d) == ["report.json"], "no file left beside it")
     }
 
@@ -89,5 +90,31 @@ struct ReplacedFileTests {
         defer { try? FileManager.default.removeItem(atPath: d) }
         #expect(OutputSink(path: d + "/no-such-folder/report.json") == nil)
         #expect(OutputSink(path: d) == nil, "a directory is not a report file")
+    }
+
+    /// A report the user made read-only is not replaced behind its back: opening it fails as `fopen` would
+    /// (root may write any file, so this is checked as another user only).
+    @Test(.enabled(if: geteuid() != 0)) func aReadOnlyReportIsNotReplaced() throws {
+        let d = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let path = d + "/report.json"
+        Self.write("kept", to: path)
+        #expect(chmod(path, 0o444) == 0)
+        #expect(OutputSink(path: path) == nil)
+        #expect(try Self.read(path) == "kept")
+    }
+
+    /// When the new file cannot be made beside the old one (a directory that allows no new file), the
+    /// old report is written in place: the name never goes missing and nothing is lost.
+    @Test(.enabled(if: geteuid() != 0)) func aDirectoryWithoutRoomForANewFileGetsTheReportInPlace() throws {
+        let d = try Self.directory()
+        defer { chmod(d, 0o755); try? FileManager.default.removeItem(atPath: d) }
+        let path = d + "/report.json"
+        Self.write("old report", to: path)
+        let inode = Self.inode(path)
+        #expect(chmod(d, 0o555) == 0)
+        Self.write("new", to: path)
+        #expect(try Self.read(path) == "new")
+        #expect(Self.inode(path) == inode)
     }
 }
