@@ -41,8 +41,13 @@ struct Analyze: ParsableCommand {
     func run() throws {
         let options: AnalysisOptions
         do { options = try trust.makeOptions() } catch let e as CLIError { throw failUsage(e) }
+        if let output, let input = files.first(where: { $0 != "-" && Self.sameFile($0, output) }) {
+            // Opening the report would empty the capture before it is read.
+            throw failUsage(CLIError("\(output): is the capture \(input) itself; the report would overwrite it (choose another -o file)"))
+        }
         guard let sink = output.map({ OutputSink(path: $0) }) ?? OutputSink.standardOutput() else {
-            throw failUsage(CLIError("\(output!): cannot write the report (check the directory exists and is writable)"))
+            let reason = String(cString: strerror(errno))
+            throw failUsage(CLIError("\(output!): cannot write the report: \(reason) (check the directory exists and is writable)"))
         }
         let color = sink.isTerminal && getenv("NO_COLOR") == nil
         let renderer = ReportFactory.make(format: format.rawValue, out: sink, color: color, redact: redact)
@@ -51,5 +56,11 @@ struct Analyze: ParsableCommand {
                                          onInputError: { printError($0.description) })
         if outcome.inputErrors > 0 { throw ExitCode(2) }
         if let threshold = failOn.threshold, let worst = outcome.worstSeverity, worst >= threshold { throw ExitCode(1) }
+    }
+
+    /// Both paths name one existing file (links followed).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 }

@@ -48,4 +48,20 @@ import TestSupport
         let input = try #require((doc["inputs"] as? [[String: Any]])?.first)
         #expect(input["error_code"] as? String != nil)
     }
+
+    /// `-o` naming one of the captures (directly or through a link) would empty it before it is read:
+    /// refused, with status 2, and the capture is untouched.
+    @Test func aReportOverItsOwnCaptureIsRefusedAndTheCaptureKept() throws {
+        let bytes = Self.fixture("unknown_ca.pcap")
+        let capture = Robust.write(bytes, name: "own-output.pcap")
+        let link = capture + ".link"
+        defer { try? FileManager.default.removeItem(atPath: capture); try? FileManager.default.removeItem(atPath: link) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: capture)
+        for output in [capture, link] {
+            let r = try CLI.run(["analyze", capture, "-o", output])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("\(output): is the capture \(capture) itself"), "\(r.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(bytes), "the capture is untouched")
+        }
+    }
 }
