@@ -13,14 +13,19 @@ let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecke
 
 // Release builds on Linux allocate with jemalloc (Debian's libjemalloc-dev; scripts/setup.sh installs it).
 // Why: the packet thread allocates what the render thread frees, and glibc's malloc serialises those
-// frees on one arena lock (10-12 K futex waits in a gigabyte run); jemalloc's thread caches hand them
-// back in batches. Linked as a shared library ahead of libc, its malloc/free replace glibc's for every
-// caller in the process (the Swift runtime, libc, libpcap, OpenSSL alike), as glibc allows. Not the
+// frees on one arena lock (10-12 K voluntary context switches in a gigabyte run); jemalloc's thread caches
+// hand them back in batches. Linked as a shared library ahead of libc, its malloc/free replace glibc's for
+// every caller in the process (the Swift runtime, libc, libpcap, OpenSSL alike), as glibc allows. Not the
 // static archive: the static Swift runtime's link options hide every archive's symbols, so libc and
-// OpenSSL would keep glibc's malloc beside it. Without the library the build falls back to glibc's
-// malloc: the same output, only slower. Debug builds (tests, sanitizers, fuzzers) keep glibc's.
-let jemallocLibrary = "/usr/lib/x86_64-linux-gnu/libjemalloc.so"
-let releaseAllocator: [LinkerSetting] = FileManager.default.fileExists(atPath: jemallocLibrary)
+// OpenSSL would keep glibc's malloc beside it. Without the library (or with TLSDIAG_MALLOC=system) the
+// build uses glibc's malloc: the same output, only slower. Debug builds (tests, sanitizers, fuzzers) keep
+// glibc's. The check looks at the machine that evaluates this manifest, so a cross-compiled build should set
+// TLSDIAG_MALLOC=system; and SwiftPM caches the manifest's result, so after installing or removing the
+// library, `swift package purge-cache` or a clean build makes it count.
+let jemallocLibraries = ["/usr/lib/x86_64-linux-gnu/libjemalloc.so", "/usr/lib/aarch64-linux-gnu/libjemalloc.so"]
+let useJemalloc = ProcessInfo.processInfo.environment["TLSDIAG_MALLOC"] != "system"
+    && jemallocLibraries.contains { FileManager.default.fileExists(atPath: $0) }
+let releaseAllocator: [LinkerSetting] = useJemalloc
     ? [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))]
     : []
 
