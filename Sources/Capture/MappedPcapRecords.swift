@@ -120,8 +120,14 @@ final class MappedPcapRecords {
                 continue
             }
             // Touch the record's last byte before handing it out: if the file shrank below it, the
-            // guard maps zeros there and says so, and the record is not delivered.
-            tlsdiag_touch(p + (total - 1))
+            // guard maps zeros there and says so, and the record is not delivered. Only when it lies on a
+            // later page than the header just read: on the same page the read cannot fault (a file cut
+            // inside a page reads zeros, which `fileShrank` catches), and the touch was a cache miss per
+            // frame for a byte nothing else reads (1 GB bench: ~14 % of the packet thread's time).
+            let last = p + (total - 1)
+            if UInt(bitPattern: last) ^ UInt(bitPattern: p) >= UInt(pageSize) {   // pageSize is a power of two
+                tlsdiag_touch(last)
+            }
             guard tlsdiag_mapguard_flag_set(tripped) == 0 else { return nil }
             // libpcap reads the seconds and sub-second fields as signed 32-bit values and scales
             // microseconds up in its 64-bit field; the reader then keeps the low 32 bits.
@@ -146,7 +152,7 @@ final class MappedPcapRecords {
         if window != nil && start == windowStart && length == windowLength { return false }
         unmap()
         guard length > 0, offset - start < length,
-              let m = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), m != MAP_FAILED else { return false }
+              let m = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, off_t(start)), m != MAP_FAILED else { return false }
         _ = madvise(m, length, MADV_SEQUENTIAL)
         window = m
         windowStart = start
