@@ -143,6 +143,49 @@ import TestSupport
         }
         #expect(mismatches.value == 0)
     }
+
+    /// A well-formed ClientHello keeps its body and decodes it when a field is first read
+    /// (`LazyClientHelloBox`): copies of one hello, first read on several threads at once, all see the
+    /// fields the checked reader gives (a live capture renders a connection while it is still open).
+    @Test func aHelloFirstReadOnSeveralThreadsAtOnceDecodesOnce() throws {
+        let bodies = HandshakeFastPathTests.clientHellos.map(\.1)
+        let expected = try bodies.map { try ClientHello.parseChecked($0[...], fastExtensions: false) }
+        let mismatches = Counter()
+        for round in 0..<200 {
+            let k = round % bodies.count
+            let hello = try ClientHello.parse(bodies[k][...])   // not decoded yet
+            DispatchQueue.concurrentPerform(iterations: 4) { worker in
+                let copy = hello
+                let same: Bool
+                switch worker % 4 {
+                case 0: same = copy.cipherSuites == expected[k].cipherSuites && copy.serverName == expected[k].serverName
+                case 1: same = copy.extensions == expected[k].extensions && copy.supportedVersions == expected[k].supportedVersions
+                case 2: same = copy.random == expected[k].random && copy.extensionErrors == expected[k].extensionErrors
+                default: same = copy == expected[k]
+                }
+                if !same { mismatches.add() }
+            }
+            #expect(hello == expected[k])
+        }
+        #expect(mismatches.value == 0)
+    }
+
+    @Test func changingACopyOfAnUndecodedHelloLeavesTheOriginal() throws {
+        for (name, body) in HandshakeFastPathTests.clientHellos {
+            let expected = try ClientHello.parseChecked(body[...], fastExtensions: false)
+            let original = try ClientHello.parse(body[...])
+            var changed = original   // both share the undecoded box
+            changed.serverName = "changed.example"
+            changed.cipherSuites.append(CipherSuite(rawValue: 0x1234))
+            #expect(original == expected, "\(name)")
+            #expect(changed.serverName == "changed.example" && changed.cipherSuites.last == CipherSuite(rawValue: 0x1234))
+            #expect(changed.random == expected.random && changed.extensions == expected.extensions, "\(name)")
+            // Changed before any read: the box is decoded first, then changed.
+            var alone = try ClientHello.parse(body[...])
+            alone.alpnProtocols = ["x"]
+            #expect(alone.alpnProtocols == ["x"] && alone.signatureAlgorithms == expected.signatureAlgorithms, "\(name)")
+        }
+    }
 }
 
 /// A count several threads add to.

@@ -41,7 +41,7 @@ public struct ClientHello: Sendable, Hashable {
         var extensionErrors: [String] = []
     }
 
-    typealias Box = FieldsBox<Fields>
+    typealias Box = LazyClientHelloBox
 
     private var box: Box
 
@@ -168,46 +168,78 @@ public struct ClientHello: Sendable, Hashable {
         return try parseChecked(body)
     }
 
-    /// The whole hello read straight from memory when its structure is well formed (every vector
-    /// inside its container, extension entries filling their block exactly); nil otherwise, and
-    /// `parseChecked` then says what is wrong. Extensions are decoded as by `parseChecked`.
+    /// The hello, when its structure is well formed (every vector inside its container, extension
+    /// entries filling their block exactly): its body is kept and decoded straight from memory when a
+    /// field is first read (`decodeWellFormed`), extensions as by `parseChecked`. Nil otherwise, and
+    /// `parseChecked` then says what is wrong.
     static func parseWellFormed(_ b: UnsafeBufferPointer<UInt8>) -> ClientHello? {
-        let n = b.count
-        guard n >= 35 else { return nil }
-        let sessionIDLength = Int(b[34])
-        guard sessionIDLength <= 32, n - 35 - sessionIDLength >= 2 else { return nil }
-        var i = 35 + sessionIDLength
-        let suitesLength = WellFormed.u16(b, i)
-        i += 2
-        guard suitesLength % 2 == 0, n - i - suitesLength >= 1 else { return nil }
-        let suitesStart = i
-        i += suitesLength
-        let compressionLength = Int(b[i])
-        i += 1
-        guard n - i >= compressionLength else { return nil }
-        let compressionStart = i
-        i += compressionLength
-        var extensionCount = 0
-        let hasBlock = i < n
-        if hasBlock {
-            guard n - i >= 2, WellFormed.u16(b, i) == n - i - 2,
-                  let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
-            extensionCount = count
-        }
-        return ClientHello { hello in
-            hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
-            hello.random = InlineBytes(UnsafeBufferPointer(rebasing: b[2..<34]))
-            hello.sessionID = InlineBytes(UnsafeBufferPointer(rebasing: b[35..<(35 + sessionIDLength)]))
-            hello.cipherSuites = SharedLists.cipherSuites(b, suitesStart, suitesLength / 2)
-            if compressionLength != 1 || b[compressionStart] != 0 {
-                hello.compressionMethods = WellFormed.copy(b, compressionStart, compressionLength)
+        guard let layout = WellFormedLayout(b) else { return nil }
+        // The structure is sound, so decoding cannot fail: it waits until a field is read (`LazyClientHelloBox`).
+        return ClientHello(box: Box(pending: WellFormed.copy(b, 0, b.count), layout: layout))
+    }
+
+    private init(box: Box) { self.box = box }
+
+    /// Where the parts of a well-formed hello lie; nil when any vector overruns its container or the
+    /// extension entries do not fill their block exactly.
+    struct WellFormedLayout {
+        var sessionIDLength: Int
+        var suitesStart: Int
+        var suitesLength: Int
+        var compressionStart: Int
+        var compressionLength: Int
+        /// Where the extension entries start (after the block's length), or nil without a block.
+        var extensionsStart: Int?
+        var extensionCount: Int
+
+        init?(_ b: UnsafeBufferPointer<UInt8>) {
+            let n = b.count
+            guard n >= 35 else { return nil }
+            sessionIDLength = Int(b[34])
+            guard sessionIDLength <= 32, n - 35 - sessionIDLength >= 2 else { return nil }
+            var i = 35 + sessionIDLength
+            suitesLength = WellFormed.u16(b, i)
+            i += 2
+            guard suitesLength % 2 == 0, n - i - suitesLength >= 1 else { return nil }
+            suitesStart = i
+            i += suitesLength
+            compressionLength = Int(b[i])
+            i += 1
+            guard n - i >= compressionLength else { return nil }
+            compressionStart = i
+            i += compressionLength
+            extensionCount = 0
+            extensionsStart = nil
+            if i < n {
+                guard n - i >= 2, WellFormed.u16(b, i) == n - i - 2,
+                      let count = WellFormed.extensionCount(b, i + 2, n) else { return nil }
+                extensionCount = count
+                extensionsStart = i + 2
             }
-            if hasBlock {
-                hello.hasExtensionsBlock = true
-                hello.extensions = WellFormed.extensions(b, i + 2, n, count: extensionCount)
-            }
-            hello.decodeExtensions()
         }
+    }
+
+    /// The fields of a body laid out as `layout` (which `WellFormedLayout` found for it); extensions are
+    /// decoded as by `parseChecked`.
+    static func decodeWellFormed(_ body: [UInt8], _ layout: WellFormedLayout, into hello: inout Fields) {
+        body.withUnsafeBufferPointer { decodeWellFormed($0, layout, extensionsOf: body, into: &hello) }
+    }
+
+    private static func decodeWellFormed(_ b: UnsafeBufferPointer<UInt8>, _ layout: WellFormedLayout, extensionsOf body: [UInt8],
+                                         into hello: inout Fields) {
+        hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
+        hello.random = InlineBytes(UnsafeBufferPointer(rebasing: b[2..<34]))
+        hello.sessionID = InlineBytes(UnsafeBufferPointer(rebasing: b[35..<(35 + layout.sessionIDLength)]))
+        hello.cipherSuites = SharedLists.cipherSuites(b, layout.suitesStart, layout.suitesLength / 2)
+        if layout.compressionLength != 1 || b[layout.compressionStart] != 0 {
+            hello.compressionMethods = WellFormed.copy(b, layout.compressionStart, layout.compressionLength)
+        }
+        if let start = layout.extensionsStart {
+            hello.hasExtensionsBlock = true
+            // Slices of the kept body: it is the hello's own copy already.
+            hello.extensions = WellFormed.extensions(slicing: body, start, body.count, count: layout.extensionCount)
+        }
+        hello.decodeExtensions()
     }
 
     /// `parse` through the checked reader only (`fastExtensions: false`: extension data too).

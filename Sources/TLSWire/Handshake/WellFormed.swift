@@ -179,9 +179,16 @@ enum WellFormed {
     static func extensions(_ b: Bytes, _ start: Int, _ end: Int, count: Int) -> [TLSExtension] {
         guard count > 0 else { return [] }
         let owned = copy(b, start, end - start)
+        return extensions(slicing: owned, 0, owned.count, count: count)
+    }
+
+    /// The `count` entries of the block `owned[start..<end]` validated by `extensionCount`, their data
+    /// slices of `owned` itself (an array that already is a copy: a lazily decoded hello's body).
+    static func extensions(slicing owned: [UInt8], _ start: Int, _ end: Int, count: Int) -> [TLSExtension] {
+        guard count > 0 else { return [] }
         var out: [TLSExtension] = []
         out.reserveCapacity(count)
-        var i = 0
+        var i = start
         for _ in 0..<count {
             let length = Int(owned[i + 2]) << 8 | Int(owned[i + 3])
             out.append(TLSExtension(type: ExtensionType(rawValue: UInt16(owned[i]) << 8 | UInt16(owned[i + 1])),
