@@ -152,7 +152,7 @@ final class MappedPcapRecords {
         if window != nil && start == windowStart && length == windowLength { return false }
         unmap()
         guard length > 0, offset - start < length,
-              let m = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, off_t(start)), m != MAP_FAILED else { return false }
+              let m = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), m != MAP_FAILED else { return false }
         _ = madvise(m, length, MADV_SEQUENTIAL)
         window = m
         windowStart = start
