@@ -48,14 +48,19 @@ public final class ConnectionTracker {
     public private(set) var stats = TrackerStats()
     /// Where finished connections go (summarised there, or by the caller's own thread).
     private let emitFinished: (FinishedFlow) -> Void
-    /// Every connection of the last `tombstoneTTL` seconds, open or finished, by its endpoints.
+    /// The open connections, by their endpoints: looked up for every segment.
     private let table = FlowTable<FlowState>()
+    /// The connections finished in the last `tombstoneTTL` seconds (tombstones), by their endpoints: looked
+    /// up only for a segment of no open connection. Why apart: the 1 GB bench keeps ~20,000 tombstones
+    /// beside a few hundred open connections; in one table they made it megabytes, so that nearly every
+    /// segment's lookup missed the caches and the address translation buffer.
+    private let tombstones = FlowTable<FlowState>()
     private var nextID = 1
     private var events: [TLSEvent] = []
     private var lastSweep: Double = 0
     private var segmentsSinceSweep = 0
     /// Flows that closed and wait out `closeLinger` (set when they close): a sweep looks at these, not at
-    /// the whole table, which holds every connection of the last `tombstoneTTL` seconds.
+    /// every open connection.
     private var closing: [FlowState] = []
     /// `closing` is in order of close time (each flow's `closedAt` is set once, as it is appended, and capture
     /// time nearly always runs forward): then the flows a sweep finishes are at its front. Cleared when a
@@ -65,8 +70,8 @@ public final class ConnectionTracker {
     var sweepsClosingFrontOnly = true
     /// When idle connections and old tombstones were last looked for.
     private var lastFullScan = -Double.infinity
-    /// Every flow of the table by the time it may next be idle (open) or forgotten (tombstone): a sweep
-    /// takes the due ones from the front instead of looking at the whole table.
+    /// Every flow of both tables by the time it may next be idle (open) or forgotten (tombstone): a sweep
+    /// takes the due ones from the front instead of looking at every entry.
     private var expiry = ExpiryQueue<FlowState>()
     private var fragmentNotes = 0
     /// `limits.bulkDataFastPath` without a key log, read once (reading `limits` per segment copies it).
@@ -92,7 +97,7 @@ public final class ConnectionTracker {
     }
 
     /// Number of connections currently held in memory (open, lingering or remembered).
-    public var trackedFlows: Int { table.count }
+    public var trackedFlows: Int { table.count + tombstones.count }
 
     /// Live capture: called once for a connection whose TLS handshake has completed while the
     /// connection stays open (checked on each sweep), so a long-lived session is reported when its
@@ -136,14 +141,9 @@ public final class ConnectionTracker {
         // per segment. The table says which way round it matched: that is the segment's direction,
         // as the table holds each connection in the order of its flow's endpoints.
         if let found = table.lookup(seg.source, seg.destination) {
-            // 0: a new connection replaces a finished one; 1: a stray segment; 2: handled.
-            let outcome = found.value._withUnsafeGuaranteedRef { s -> Int in
-                guard let data = s.dataRef else {
-                    // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
-                    if isOpeningSYN { return 0 }
-                    seen(s, at: time.timeInterval)
-                    return 1
-                }
+            found.value._withUnsafeGuaranteedRef { s in
+                // Every entry of `table` is open: a flow's data is taken only as it moves to `tombstones`.
+                guard let data = s.dataRef else { return }
                 seen(s, at: time.timeInterval)
                 data._withUnsafeGuaranteedRef { d in
                     let dir = found.reversed ? 1 : 0
@@ -159,18 +159,21 @@ public final class ConnectionTracker {
                         }
                     }
                 }
-                return 2
             }
-            if outcome == 2 {
-                // After the borrow ends: a sweep may finish and forget flows.
-                countForSweep(time)
-                return
-            }
-            if outcome == 1 {
+            // After the borrow ends: a sweep may finish and forget flows.
+            countForSweep(time)
+            return
+        }
+        if let found = tombstones.lookup(seg.source, seg.destination) {
+            let s = found.value.takeUnretainedValue()
+            // A finished flow: only a new SYN starts a new connection on the same addresses and ports.
+            guard isOpeningSYN else {
+                seen(s, at: time.timeInterval)
                 stats.strayTCPSegments += 1
                 return
             }
-            expiry.remove(found.value.takeUnretainedValue())   // the tombstone is replaced below
+            expiry.remove(s)
+            tombstones.removeValue(forKey: s.key)   // replaced by the new connection below
         }
         startFlow(seg, frame: frame, time: time)
     }
@@ -190,7 +193,7 @@ public final class ConnectionTracker {
         stats.connections += 1
         // Stored as (source, destination): the flow's direction 0 first.
         table.set(s, seg.source, seg.destination)
-        if table.count > limits.maxConnections {
+        if table.count + tombstones.count > limits.maxConnections {
             evictForLimit(now: time, protecting: s.key)
         }
         s.lastSeen = time.timeInterval
@@ -248,6 +251,7 @@ public final class ConnectionTracker {
         states.sort { $0.id < $1.id }
         for d in states { finalize(d, reason: reason) }
         table.removeAll()
+        tombstones.removeAll()
         expiry.removeAll()
         closing.removeAll()
         closingInOrder = true
@@ -392,7 +396,14 @@ public final class ConnectionTracker {
         finished.append(s.data!)
         s.data = nil
         s.lastSeen = t
+        bury(s)
         schedule(s)   // now a tombstone
+    }
+
+    /// `s`, whose data was just taken, moves from the open connections to the tombstones.
+    private func bury(_ s: FlowState) {
+        table.removeValue(forKey: s.key)
+        tombstones.set(s, s.key.a, s.key.b)
     }
 
     /// `s` closed (its `closedAt` is set): it is finished once `closeLinger` has passed.
@@ -529,10 +540,11 @@ public final class ConnectionTracker {
                     d.endReasonOverride = "idle for \(Int(limits.idleTimeout)) s"
                     stats.connectionsFinishedByIdle += 1
                     finished.append(d); s.data = nil
+                    bury(s)
                 }
                 again.append(s)
             } else if t - s.lastSeen >= limits.tombstoneTTL {
-                table.removeValue(forKey: s.key)
+                tombstones.removeValue(forKey: s.key)
             } else {
                 again.append(s)
             }
@@ -542,12 +554,8 @@ public final class ConnectionTracker {
 
     private func evictForLimit(now: Timestamp, protecting: FlowKey) {
         // Forget remembered flows first; then finish the least recently active open connections.
-        var forgotten: [(FlowKey, FlowState)] = []
-        table.forEach { k, s in if s.data == nil { forgotten.append((k, s)) } }
-        for (k, s) in forgotten {
-            expiry.remove(s)
-            table.removeValue(forKey: k)
-        }
+        tombstones.forEach { _, s in expiry.remove(s) }
+        tombstones.removeAll()
         guard table.count > limits.maxConnections else { return }
         let excess = table.count - limits.maxConnections + limits.maxConnections / 10
         for (k, s) in victims(count: excess, protecting: protecting) {
@@ -610,7 +618,7 @@ public struct FinishedFlow: @unchecked Sendable {   // the tracker dropped every
     public func summarize() -> Connection { ConnectionSummarizer.summarize(data, endReason: endReason) }
 }
 
-/// The table entry: the open connection's data, or a small tombstone once it has been reported.
+/// A connection's entry: in `table` while open (with its data), in `tombstones` once it has been reported.
 final class FlowState: ExpiryQueueMember {
     /// The flow, held retained (one retain, given back when it is replaced or in deinit), so the
     /// per-segment path can borrow it (`_withUnsafeGuaranteedRef`) without a retain and release.

@@ -98,4 +98,33 @@ import Pipeline
         let later = try lateSegment(afterSeconds: 8)     // tombstone forgotten: the segment starts a new (mid-stream) flow
         #expect(later.connections == 2)
     }
+
+    /// The open connections and the tombstones of finished ones are kept apart (`ConnectionTracker`):
+    /// a new SYN on the addresses and ports of a finished connection starts a new one, while another
+    /// late segment of it stays a stray; the same for a connection finished by the idle timeout.
+    @Test func aNewSYNOnAFinishedConnectionsPortsStartsANewConnection() throws {
+        var limits = TrackerLimits()
+        limits.closeLinger = 1
+        limits.idleTimeout = 3
+        limits.tombstoneTTL = 60
+        var p = FloodPcap()
+        Self.closedConnection(&p, micros: 0, port: 40004)             // finished after the linger
+        p.handshakeStart(micros: 0, client: Self.client, port: 40005)  // finished by the idle timeout
+        Self.ticks(&p, from: 0, to: 12)
+        // A late ACK of each (strays), then a new connection on each one's addresses and ports.
+        for port in [40004, 40005] {
+            p.tcp(micros: 6_000_000 + port, src: Self.client, sport: port, dst: FloodPcap.server, dport: 443,
+                  seq: 9999, ack: 5002, flags: FloodPcap.ack)
+            Self.closedConnection(&p, micros: 7_000_000 + port, port: port)
+        }
+        let r = try Self.run(p, limits: limits)
+        for port in [40004, 40005] {
+            let conns = r.emitted.map(\.0).filter { $0.client.port == port }
+            #expect(conns.count == 2, "port \(port): \(conns.count) connections")
+            #expect(conns.allSatisfy { $0.tls.clientHello != nil } == (port == 40004), "port \(port)")
+            #expect(conns.last?.tls.clientHello != nil, "port \(port): the new connection is analysed")
+        }
+        #expect(r.stats.strayTCPSegments == 2)
+        #expect(r.stats.connections == 5)   // two on each port, and the ticks' connection
+    }
 }
