@@ -121,10 +121,12 @@ final class MappedPcapRecords {
             }
             // Touch the page of the record's last byte before handing it out: if the file shrank below
             // it, the guard maps zeros there and says so, and the record is not delivered. Only when it
-            // is a later page than the header's, just read: on the same page the read cannot fault (a file
-            // cut inside a page reads zeros, which `fileShrank` catches). The page's first byte faults
-            // exactly when its last does, and the call before prefetched it (the last byte was a cache
-            // miss per frame that nothing else reads: 1 GB bench, ~14 % of the packet thread's time).
+            // is a later page than the header's, just read: a page wholly past the new end faults, and its
+            // first byte exactly when its last does; the header's own page did not. (A cut inside the last
+            // page reads zeros without a fault: such a record is delivered, and `fileShrank` notices the
+            // shrink after it. The same as before this touch was made cheaper.) The last byte itself was a
+            // cache miss per frame that nothing else reads (1 GB bench: ~14 % of the packet thread's time);
+            // the page's first line is usually prefetched by the call before.
             let pageMask = ~UInt(pageSize - 1)   // pageSize is a power of two
             let lastPage = UInt(bitPattern: p + (total - 1)) & pageMask
             if lastPage != UInt(bitPattern: p) & pageMask {
@@ -138,9 +140,9 @@ final class MappedPcapRecords {
             if scaleToNanoseconds { fraction &*= 1000 }
             let len = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
             offset += total
-            // The next record starts where this one ends, and the page after its header's is where it
-            // (or one soon after) goes on: its first line is what the touch above reads. A prefetch past
-            // the window is harmless.
+            // The next record starts where this one ends; if it (or one soon after) runs onto the following
+            // page, that page's first line is what the touch above reads (a record longer than a page is
+            // touched on a later page, which this does not help; a prefetch past the window is harmless).
             tlsdiag_prefetch(p + total)
             tlsdiag_prefetch_line(UnsafeRawPointer(bitPattern: (UInt(bitPattern: p + total) & pageMask) &+ UInt(pageSize))!)
             return Record(seconds: seconds, nanoseconds: Int32(truncatingIfNeeded: fraction),

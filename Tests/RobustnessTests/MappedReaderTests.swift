@@ -163,4 +163,35 @@ import TestSupport
         #expect(problem.contains("shrank"), "\(problem)")
         #expect(reader.info.frames == cutAfter)
     }
+
+    /// A record that runs from one page onto the next, and the file cut where that next page starts: the
+    /// record's tail now lies wholly past the end, and reading it faults. The reader touches the page of
+    /// a record's last byte before handing the record out, so the record is not delivered (with a tail of
+    /// zeros) and the read stops with the problem said. (A cut inside the record's last page reads zeros
+    /// without a fault: that record is delivered, and the shrink is noticed after it.)
+    @Test func aRecordWhoseLastPageIsCutAwayIsNotDelivered() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let (name, bytes) = try #require(Self.classic.max { $0.bytes.count < $1.bytes.count })
+        let records = CaptureLayout.recordOffsets(bytes)
+        func capturedLength(_ o: Int) -> Int {
+            Int(bytes[o + 8]) | Int(bytes[o + 9]) << 8 | Int(bytes[o + 10]) << 16 | Int(bytes[o + 11]) << 24
+        }
+        // Not the first record, its header within one page, its last byte on a later page.
+        let k = try #require((1..<records.count).first { i in
+            let o = records[i], last = o + 16 + capturedLength(o) - 1
+            return o / page >= 1 && o / page == (o + 15) / page && last / page > o / page
+        }, "needs a fixture with a record across a page boundary: \(name)")
+        let cut = (records[k] / page + 1) * page
+        let path = Robust.write(bytes, name: "cut-page-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = try PcapFileReader(path: path, mapping: true, mappingWindow: 1)
+        #expect(reader.readsMapped)
+        var seen = 0
+        reader.forEachFrame { _ in
+            seen += 1
+            if seen == k { _ = truncate(path, off_t(cut)) }   // after record k - 1 (0-based), before record k
+        }
+        #expect(reader.info.readProblem?.contains("shrank") == true, "\(reader.info.readProblem ?? "no problem said")")
+        #expect(reader.info.frames == k, "the record cut across the page was delivered")
+    }
 }
