@@ -1,5 +1,7 @@
 import Testing
 import Dispatch
+import Foundation
+import Synchronization
 @testable import TLSWire
 import WireCore
 import TestSupport
@@ -145,27 +147,42 @@ import TestSupport
     }
 
     /// A well-formed ClientHello keeps its body and decodes it when a field is first read
-    /// (`LazyClientHelloBox`): copies of one hello, first read on several threads at once, all see the
-    /// fields the checked reader gives (a live capture renders a connection while it is still open).
+    /// (`LazyClientHelloBox`): copies of one hello, first read on several threads at once (started together),
+    /// all see the fields the checked reader gives, and the body is decoded once (a live capture renders a
+    /// connection while it is still open; `--jobs` workers read their own hellos).
     @Test func aHelloFirstReadOnSeveralThreadsAtOnceDecodesOnce() throws {
         let bodies = HandshakeFastPathTests.clientHellos.map(\.1)
         let expected = try bodies.map { try ClientHello.parseChecked($0[...], fastExtensions: false) }
         let mismatches = Counter()
         for round in 0..<200 {
             let k = round % bodies.count
-            let hello = try ClientHello.parse(bodies[k][...])   // not decoded yet
-            DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            let hello = try ClientHello.parse(bodies[k][...])
+            #expect(!hello.isDecodedForTesting, "parsed, not yet read")
+            // Threads of their own (a pool's threads may be fewer than the workers, which would never all arrive).
+            let ready = Barrier(parties: 4)
+            let done = DispatchGroup()
+            for worker in 0..<4 {
+                done.enter()
                 let copy = hello
-                let same: Bool
-                switch worker % 4 {
-                case 0: same = copy.cipherSuites == expected[k].cipherSuites && copy.serverName == expected[k].serverName
-                case 1: same = copy.extensions == expected[k].extensions && copy.supportedVersions == expected[k].supportedVersions
-                case 2: same = copy.random == expected[k].random && copy.extensionErrors == expected[k].extensionErrors
-                default: same = copy == expected[k]
+                let thread = Thread {
+                    ready.arriveAndWait()
+                    let same: Bool
+                    switch worker {
+                    case 0: same = copy.cipherSuites == expected[k].cipherSuites && copy.serverName == expected[k].serverName
+                    case 1: same = copy.extensions == expected[k].extensions && copy.supportedVersions == expected[k].supportedVersions
+                    case 2: same = copy.random == expected[k].random && copy.extensionErrors == expected[k].extensionErrors
+                    default: same = copy == expected[k]
+                    }
+                    if !same { mismatches.add() }
+                    done.leave()
                 }
-                if !same { mismatches.add() }
+                thread.start()
             }
-            #expect(hello == expected[k])
+            done.wait()
+            #expect(hello.isDecodedForTesting && hello == expected[k])
+            #if DEBUG
+            #expect(hello.decodesForTesting == 1)
+            #endif
         }
         #expect(mismatches.value == 0)
     }
@@ -185,6 +202,17 @@ import TestSupport
             alone.alpnProtocols = ["x"]
             #expect(alone.alpnProtocols == ["x"] && alone.signatureAlgorithms == expected.signatureAlgorithms, "\(name)")
         }
+    }
+}
+
+/// Holds each of `parties` threads until all have arrived, so they start together.
+private final class Barrier: @unchecked Sendable {
+    private let arrived = Atomic<Int>(0)
+    private let parties: Int
+    init(parties: Int) { self.parties = parties }
+    func arriveAndWait() {
+        arrived.add(1, ordering: .acquiringAndReleasing)
+        while arrived.load(ordering: .acquiring) < parties { sched_yield() }
     }
 }
 

@@ -180,6 +180,13 @@ public struct ClientHello: Sendable, Hashable {
 
     private init(box: Box) { self.box = box }
 
+    /// Tests: whether the fields have been decoded yet (a parsed well-formed hello waits for its first read).
+    var isDecodedForTesting: Bool { box.isDecoded }
+    #if DEBUG
+    /// Tests: how many times the body was decoded.
+    var decodesForTesting: Int { box.decodes }
+    #endif
+
     /// Where the parts of a well-formed hello lie; nil when any vector overruns its container or the
     /// extension entries do not fill their block exactly.
     struct WellFormedLayout {

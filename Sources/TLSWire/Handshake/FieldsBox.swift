@@ -1,4 +1,9 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The copy-on-write storage of a hello (ClientHello, ServerHello): its fields in one heap box, so a
 /// copy or a destroy of the hello is one retain or release instead of a walk over ~15 arrays.
@@ -25,10 +30,13 @@ final class FieldsBox<Fields>: @unchecked Sendable {
 /// the hello's structure (all that decides between a ClientHello and a malformed message) and keeps a
 /// copy of its body; the decode that follows cannot fail, and gives the same fields on either thread.
 ///
-/// Thread safety: a box is written once by `decodeOnce` (under `decodeLock`, before `isDecoded` is set
-/// with release ordering) and otherwise only through `unique`, i.e. when one value owns it. Copies of one
-/// hello can be read on two threads at once (a live capture summarises an open connection on the
-/// packet thread and renders it on another), hence the lock and the atomic flag.
+/// Thread safety: a box is written once by `decodeOnce`, by the one thread that moved `state` from
+/// pending to decoding, before it sets decoded with release ordering; readers load it with acquire
+/// ordering, and a reader that finds another thread decoding waits for it (a few microseconds). Otherwise
+/// it is written only through `unique`, i.e. when one value owns it. Copies of one hello can be read on
+/// two threads at once (a live capture summarises an open connection on the packet thread and renders
+/// it on another; with `--jobs` each worker reads its own hellos), hence the per-box state, not a lock
+/// that every worker would queue on.
 ///
 /// Not generic: as a generic class its fields were copied through value witnesses, not inline.
 final class LazyClientHelloBox: @unchecked Sendable {
@@ -38,11 +46,16 @@ final class LazyClientHelloBox: @unchecked Sendable {
     private var pending: [UInt8]?
     /// What the check of the body found, so the decode does not walk the extension block again.
     private var pendingLayout: ClientHello.WellFormedLayout?
-    private let isDecoded: Atomic<Bool>
+    private static let toDecode = 0, decoding = 1, decoded = 2
+    private let state: Atomic<Int>
+    #if DEBUG
+    /// How many times the body was decoded (tests: once, however many threads read at once).
+    private(set) var decodes = 0
+    #endif
 
     init(_ fields: Fields) {
         storage = fields
-        isDecoded = Atomic(true)
+        state = Atomic(Self.decoded)
     }
 
     /// A box whose fields `ClientHello.decodeWellFormed` makes from `body` (laid out as `layout` says)
@@ -50,29 +63,39 @@ final class LazyClientHelloBox: @unchecked Sendable {
     init(pending body: [UInt8], layout: ClientHello.WellFormedLayout) {
         pending = body
         pendingLayout = layout
-        isDecoded = Atomic(false)
+        state = Atomic(Self.toDecode)
     }
+
+    /// The fields have been decoded (always, for a box made from fields).
+    var isDecoded: Bool { state.load(ordering: .acquiring) == Self.decoded }
 
     var fields: Fields {
         _read {
-            if !isDecoded.load(ordering: .acquiring) { decodeOnce() }
+            if state.load(ordering: .acquiring) != Self.decoded { decodeOnce() }
             yield storage
         }
         _modify {
-            if !isDecoded.load(ordering: .acquiring) { decodeOnce() }
+            if state.load(ordering: .acquiring) != Self.decoded { decodeOnce() }
             yield &storage
         }
     }
 
     @inline(never)
     private func decodeOnce() {
-        lazyHelloDecodeLock.withLock { _ in
-            guard !isDecoded.load(ordering: .relaxed), let body = pending, let layout = pendingLayout else { return }
-            ClientHello.decodeWellFormed(body, layout, into: &storage)
-            pending = nil
-            pendingLayout = nil
-            isDecoded.store(true, ordering: .releasing)
+        guard state.compareExchange(expected: Self.toDecode, desired: Self.decoding, ordering: .acquiring).exchanged else {
+            // Another thread is decoding this box (or has just finished).
+            while state.load(ordering: .acquiring) != Self.decoded { sched_yield() }
+            return
         }
+        if let body = pending, let layout = pendingLayout {
+            ClientHello.decodeWellFormed(body, layout, into: &storage)
+        }
+        pending = nil
+        pendingLayout = nil
+        #if DEBUG
+        decodes += 1
+        #endif
+        state.store(Self.decoded, ordering: .releasing)
     }
 
     /// `box`, copied (decoded) first if another value shares it.
@@ -82,6 +105,3 @@ final class LazyClientHelloBox: @unchecked Sendable {
         return box
     }
 }
-
-/// One lock for every `LazyClientHelloBox`: a decode happens once per hello, nearly always on one thread.
-private let lazyHelloDecodeLock = Mutex(())

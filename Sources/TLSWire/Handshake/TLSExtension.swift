@@ -3,8 +3,9 @@
 public struct TLSExtension: Sendable, Hashable {
     public var type: ExtensionType
     /// The extension's bytes. Decoded blocks slice one exact-size copy of the whole block, shared by its
-    /// entries: one allocation per block instead of one per extension (about 11 per hello), and never a
-    /// slice of a larger reused buffer, which would stay alive with the message.
+    /// entries (a ClientHello decoded on first read: of the hello's own copy of its body): one allocation
+    /// per block instead of one per extension (about 11 per hello), and never a slice of a larger reused
+    /// buffer, which would stay alive with the message.
     public var data: ArraySlice<UInt8>
 
     public init<Bytes: Sequence<UInt8>>(type: ExtensionType, data: Bytes) {
