@@ -143,7 +143,7 @@ public final class ConnectionTracker {
         if let found = table.lookup(seg.source, seg.destination) {
             found.value._withUnsafeGuaranteedRef { s in
                 // Every entry of `table` is open: a flow's data is taken only as it moves to `tombstones`.
-                guard let data = s.dataRef else { return }
+                guard let data = s.dataRef else { assertionFailure("an entry of the open table without data"); return }
                 seen(s, at: time.timeInterval)
                 data._withUnsafeGuaranteedRef { d in
                     let dir = found.reversed ? 1 : 0
