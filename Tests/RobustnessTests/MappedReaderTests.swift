@@ -150,18 +150,25 @@ import TestSupport
         // The frame after which the file is cut: the next record starts in page 0, or after page 2.
         let cutAfter = try #require(nextRecordPagesAway ? records.firstIndex { $0 > 3 * 4096 } : 2)
         #expect(records.count > cutAfter + 2, "needs a fixture a few pages long: \(name)")
-        let path = Robust.write(bytes, name: "shrink-\(name)")
+        let info = try Self.readMapped(bytes, name: "shrink-\(name)", cuttingTo: 24 + 100, afterFrame: cutAfter)
+        let problem = try #require(info.readProblem)
+        #expect(problem.contains("shrank"), "\(problem)")
+        #expect(info.frames == cutAfter)
+    }
+
+    /// Reads `bytes` (written to a file) mapped, a page per window, and cuts the file to `size` bytes once
+    /// `afterFrame` frames have been handed out.
+    static func readMapped(_ bytes: [UInt8], name: String, cuttingTo size: Int, afterFrame: Int) throws -> CaptureInputInfo {
+        let path = Robust.write(bytes, name: name)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reader = try PcapFileReader(path: path, mapping: true, mappingWindow: 1)
         #expect(reader.readsMapped)
         var seen = 0
         reader.forEachFrame { _ in
             seen += 1
-            if seen == cutAfter { _ = truncate(path, 24 + 100) }
+            if seen == afterFrame { _ = truncate(path, off_t(size)) }
         }
-        let problem = try #require(reader.info.readProblem)
-        #expect(problem.contains("shrank"), "\(problem)")
-        #expect(reader.info.frames == cutAfter)
+        return reader.info
     }
 
     /// A record that runs from one page onto the next, and the file cut where that next page starts: the
@@ -181,17 +188,9 @@ import TestSupport
             let o = records[i], last = o + 16 + capturedLength(o) - 1
             return o / page >= 1 && o / page == (o + 15) / page && last / page > o / page
         }, "needs a fixture with a record across a page boundary: \(name)")
-        let cut = (records[k] / page + 1) * page
-        let path = Robust.write(bytes, name: "cut-page-\(name)")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try PcapFileReader(path: path, mapping: true, mappingWindow: 1)
-        #expect(reader.readsMapped)
-        var seen = 0
-        reader.forEachFrame { _ in
-            seen += 1
-            if seen == k { _ = truncate(path, off_t(cut)) }   // after record k - 1 (0-based), before record k
-        }
-        #expect(reader.info.readProblem?.contains("shrank") == true, "\(reader.info.readProblem ?? "no problem said")")
-        #expect(reader.info.frames == k, "the record cut across the page was delivered")
+        // Cut after record k - 1 (0-based), before record k is handed out.
+        let info = try Self.readMapped(bytes, name: "cut-page-\(name)", cuttingTo: (records[k] / page + 1) * page, afterFrame: k)
+        #expect(info.readProblem?.contains("shrank") == true, "\(info.readProblem ?? "no problem said")")
+        #expect(info.frames == k, "the record cut across the page was delivered")
     }
 }

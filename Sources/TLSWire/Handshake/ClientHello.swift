@@ -227,24 +227,20 @@ public struct ClientHello: Sendable, Hashable {
     }
 
     /// The fields of a body laid out as `layout` (which `WellFormedLayout` found for it); extensions are
-    /// decoded as by `parseChecked`.
+    /// decoded as by `parseChecked`, their data slices of `body` (the hello's own copy already).
     static func decodeWellFormed(_ body: [UInt8], _ layout: WellFormedLayout, into hello: inout Fields) {
-        body.withUnsafeBufferPointer { decodeWellFormed($0, layout, extensionsOf: body, into: &hello) }
-    }
-
-    private static func decodeWellFormed(_ b: UnsafeBufferPointer<UInt8>, _ layout: WellFormedLayout, extensionsOf body: [UInt8],
-                                         into hello: inout Fields) {
-        hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
-        hello.random = InlineBytes(UnsafeBufferPointer(rebasing: b[2..<34]))
-        hello.sessionID = InlineBytes(UnsafeBufferPointer(rebasing: b[35..<(35 + layout.sessionIDLength)]))
-        hello.cipherSuites = SharedLists.cipherSuites(b, layout.suitesStart, layout.suitesLength / 2)
-        if layout.compressionLength != 1 || b[layout.compressionStart] != 0 {
-            hello.compressionMethods = WellFormed.copy(b, layout.compressionStart, layout.compressionLength)
+        body.withUnsafeBufferPointer { b in
+            hello.legacyVersion = ProtocolVersion(rawValue: UInt16(b[0]) << 8 | UInt16(b[1]))
+            hello.random = InlineBytes(UnsafeBufferPointer(rebasing: b[2..<34]))
+            hello.sessionID = InlineBytes(UnsafeBufferPointer(rebasing: b[35..<(35 + layout.sessionIDLength)]))
+            hello.cipherSuites = SharedLists.cipherSuites(b, layout.suitesStart, layout.suitesLength / 2)
+            if layout.compressionLength != 1 || b[layout.compressionStart] != 0 {
+                hello.compressionMethods = WellFormed.copy(b, layout.compressionStart, layout.compressionLength)
+            }
         }
         if let start = layout.extensionsStart {
             hello.hasExtensionsBlock = true
-            // Slices of the kept body: it is the hello's own copy already.
-            hello.extensions = WellFormed.extensions(slicing: body, start, body.count, count: layout.extensionCount)
+            hello.extensions = WellFormed.extensions(slicing: body, from: start, count: layout.extensionCount)
         }
         hello.decodeExtensions()
     }

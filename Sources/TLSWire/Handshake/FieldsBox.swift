@@ -42,10 +42,9 @@ final class FieldsBox<Fields>: @unchecked Sendable {
 final class LazyClientHelloBox: @unchecked Sendable {
     typealias Fields = ClientHello.Fields
     private var storage = Fields()
-    /// The body still to decode; nil once decoded (or for a box made from fields).
-    private var pending: [UInt8]?
-    /// What the check of the body found, so the decode does not walk the extension block again.
-    private var pendingLayout: ClientHello.WellFormedLayout?
+    /// The body still to decode, and what the check of it found (so the decode does not walk the extension
+    /// block again); nil once decoded, or for a box made from fields.
+    private var pending: (body: [UInt8], layout: ClientHello.WellFormedLayout)?
     private static let toDecode = 0, decoding = 1, decoded = 2
     private let state: Atomic<Int>
     #if DEBUG
@@ -61,8 +60,7 @@ final class LazyClientHelloBox: @unchecked Sendable {
     /// A box whose fields `ClientHello.decodeWellFormed` makes from `body` (laid out as `layout` says)
     /// when first read.
     init(pending body: [UInt8], layout: ClientHello.WellFormedLayout) {
-        pending = body
-        pendingLayout = layout
+        pending = (body, layout)
         state = Atomic(Self.toDecode)
     }
 
@@ -87,11 +85,10 @@ final class LazyClientHelloBox: @unchecked Sendable {
             while state.load(ordering: .acquiring) != Self.decoded { sched_yield() }
             return
         }
-        if let body = pending, let layout = pendingLayout {
+        if let (body, layout) = pending {
             ClientHello.decodeWellFormed(body, layout, into: &storage)
         }
         pending = nil
-        pendingLayout = nil
         #if DEBUG
         decodes += 1
         #endif

@@ -179,12 +179,12 @@ enum WellFormed {
     static func extensions(_ b: Bytes, _ start: Int, _ end: Int, count: Int) -> [TLSExtension] {
         guard count > 0 else { return [] }
         let owned = copy(b, start, end - start)
-        return extensions(slicing: owned, 0, owned.count, count: count)
+        return extensions(slicing: owned, from: 0, count: count)
     }
 
-    /// The `count` entries of the block `owned[start..<end]` validated by `extensionCount`, their data
+    /// The `count` entries from `owned[start...]` of a block validated by `extensionCount`, their data
     /// slices of `owned` itself (an array that already is a copy: a lazily decoded hello's body).
-    static func extensions(slicing owned: [UInt8], _ start: Int, _ end: Int, count: Int) -> [TLSExtension] {
+    static func extensions(slicing owned: [UInt8], from start: Int, count: Int) -> [TLSExtension] {
         guard count > 0 else { return [] }
         var out: [TLSExtension] = []
         out.reserveCapacity(count)
